@@ -1,0 +1,1 @@
+"""Laborcase integrations package."""

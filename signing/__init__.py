@@ -1,0 +1,1 @@
+"""Laborcase signing package."""

@@ -1,0 +1,93 @@
+"""Audit trail: hash chain per case and a global chain; verify catches tampering."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import delete, update
+
+from workflows import audit
+from workflows.audit import Actor, PendingEvent
+from workflows.db import Database
+from workflows.models import AuditEvent, Case, Organisation, ProcessDefinition
+
+
+def _case(session, n: int = 1) -> Case:
+    org = Organisation(kind="commission", name="测试仲裁委")
+    session.add(org)
+    session.flush()
+    d = ProcessDefinition(process_key="p", version=n, content_hash=f"h{n}", bpmn_process_id="p", name="p",
+                          files={}, deployed_at=datetime.now(UTC))
+    session.add(d)
+    session.flush()
+    now = datetime.now(UTC)
+    c = Case(case_number=f"C-{n}", case_type="t", year=2026, serial=n, title="t", status="open",
+             organisation_id=org.id, definition_id=d.id, created_at=now, updated_at=now, workflow_meta={})
+    session.add(c)
+    session.flush()
+    return c
+
+
+ALICE = Actor(user_id=None, label="alice")
+
+
+def _fill(db: Database) -> int:
+    with db.transaction() as s:
+        c = _case(s)
+        audit.append_case_events(s, c, ALICE, [PendingEvent("case.opened", "case", None, {"status": "open"})])
+        audit.append_case_events(s, c, ALICE, [
+            PendingEvent("task.completed", "task:a", {"state": "open"}, {"state": "completed"}),
+            PendingEvent("task.created", "task:b", None, {"state": "open"}),
+        ])
+        audit.append_global_event(s, ALICE, "user.created", "user:1", None, {"username": "bob"})
+        return c.id
+
+
+def test_intact_trail_verifies_clean(db: Database) -> None:
+    _fill(db)
+    with db.transaction() as s:
+        assert audit.verify(s) == []
+
+
+def test_altered_row_is_detected(db: Database) -> None:
+    case_id = _fill(db)
+    with db.transaction() as s:
+        s.execute(update(AuditEvent).where(AuditEvent.case_id == case_id, AuditEvent.seq == 2)
+                  .values(after={"state": "cancelled"}))
+    with db.transaction() as s:
+        problems = audit.verify(s)
+    assert [p.problem for p in problems] == ["content altered (hash mismatch)"]
+    assert problems[0].seq == 2
+
+
+def test_removed_middle_row_is_detected(db: Database) -> None:
+    case_id = _fill(db)
+    with db.transaction() as s:
+        s.execute(delete(AuditEvent).where(AuditEvent.case_id == case_id, AuditEvent.seq == 2))
+    with db.transaction() as s:
+        problems = audit.verify(s)
+    assert any("missing" in p.problem for p in problems)
+
+
+def test_removed_last_row_is_detected_by_the_case_head(db: Database) -> None:
+    case_id = _fill(db)
+    with db.transaction() as s:
+        s.execute(delete(AuditEvent).where(AuditEvent.case_id == case_id, AuditEvent.seq == 3))
+    with db.transaction() as s:
+        problems = audit.verify(s)
+    assert any("chain head" in p.problem for p in problems)
+
+
+def test_removed_global_row_is_detected(db: Database) -> None:
+    _fill(db)
+    with db.transaction() as s:
+        s.execute(delete(AuditEvent).where(AuditEvent.chain == "global"))
+    with db.transaction() as s:
+        assert any(p.chain == "global" for p in audit.verify(s))
+
+
+def test_case_head_moves_with_each_event(db: Database) -> None:
+    case_id = _fill(db)
+    with db.transaction() as s:
+        c = s.get(Case, case_id)
+        assert c is not None and c.audit_seq == 3 and len(c.audit_head) == 64

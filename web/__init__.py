@@ -1,0 +1,1 @@
+"""Laborcase web package."""

@@ -1,0 +1,1 @@
+"""The case domain: models, engine, services, deadlines, audit and access rules."""

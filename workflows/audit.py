@@ -1,0 +1,238 @@
+"""Append-only audit trail, chained by SHA-256.
+
+Every state change writes one event: who, when, what, before → after.  Each
+event's hash covers its content and the previous hash of its chain.  A case's
+chain head (sequence and hash) lives on the case row, which every change
+updates anyway, so recording costs no extra round trip and concurrent cases
+never contend.  Events without a case use the `global` chain, whose head is a
+locked row.  `verify()` recomputes everything and reports any altered,
+inserted or removed row.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from workflows.models import AuditChainHead, AuditEvent, Case
+
+GLOBAL_CHAIN = "global"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts: a user (with roles and organisation) or the system itself."""
+
+    user_id: int | None
+    label: str
+    roles: frozenset[str] = frozenset()
+    organisation_id: int | None = None
+
+    @property
+    def is_system(self) -> bool:
+        return self.user_id is None
+
+
+SYSTEM = Actor(user_id=None, label="system", roles=frozenset({"system"}))
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    raise TypeError(f"not JSON-serialisable: {type(value).__name__}")
+
+
+def canonical(value: Any) -> Any:
+    """JSON-safe copy, so what is hashed is exactly what is stored."""
+    return json.loads(json.dumps(value, default=_default, sort_keys=True, ensure_ascii=False))
+
+
+def event_hash(
+    *,
+    chain: str,
+    seq: int,
+    case_id: int | None,
+    actor_id: int | None,
+    actor_label: str,
+    at: datetime,
+    action: str,
+    entity: str,
+    before: Any,
+    after: Any,
+    prev_hash: str,
+) -> str:
+    body = {
+        "chain": chain,
+        "seq": seq,
+        "case_id": case_id,
+        "actor_id": actor_id,
+        "actor_label": actor_label,
+        "at": _normalise_time(at),
+        "action": action,
+        "entity": entity,
+        "before": before,
+        "after": after,
+        "prev": prev_hash,
+    }
+    data = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=_default)
+    return hashlib.sha256(data.encode("utf-8")).hexdigest()
+
+
+def _normalise_time(at: datetime) -> str:
+    if at.tzinfo is None:  # SQLite hands back naive UTC
+        at = at.replace(tzinfo=UTC)
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def chain_of(case_id: int) -> str:
+    return f"case:{case_id}"
+
+
+@dataclass
+class PendingEvent:
+    action: str
+    entity: str
+    before: Mapping[str, Any] | None
+    after: Mapping[str, Any] | None
+
+
+def append_case_events(
+    session: Session,
+    case: Case,
+    actor: Actor,
+    events: list[PendingEvent],
+    at: datetime | None = None,
+) -> None:
+    """Append events to a case's chain and move its head on the (already loaded) case row.
+
+    The caller updates the case row in the same transaction (version bump), which
+    serialises writers of one case; the chain therefore never forks.
+    """
+    if not events:
+        return
+    at = at or datetime.now(UTC)
+    seq, head = case.audit_seq, case.audit_head
+    rows = []
+    for ev in events:
+        seq += 1
+        before, after = canonical(ev.before), canonical(ev.after)
+        digest = event_hash(
+            chain=chain_of(case.id), seq=seq, case_id=case.id, actor_id=actor.user_id,
+            actor_label=actor.label, at=at, action=ev.action, entity=ev.entity,
+            before=before, after=after, prev_hash=head,
+        )  # fmt: skip
+        rows.append(
+            {
+                "chain": chain_of(case.id), "seq": seq, "case_id": case.id, "actor_id": actor.user_id,
+                "actor_label": actor.label, "at": at, "action": ev.action, "entity": ev.entity,
+                "before": before, "after": after, "prev_hash": head, "hash": digest,
+            }
+        )  # fmt: skip
+        head = digest
+    session.execute(insert(AuditEvent), rows)
+    case.audit_seq, case.audit_head = seq, head
+
+
+def append_global_event(
+    session: Session,
+    actor: Actor,
+    action: str,
+    entity: str,
+    before: Mapping[str, Any] | None = None,
+    after: Mapping[str, Any] | None = None,
+) -> None:
+    """Append to the global chain (users, definitions, …); serialised by a row lock."""
+    head_row = session.execute(
+        select(AuditChainHead).where(AuditChainHead.chain == GLOBAL_CHAIN).with_for_update()
+    ).scalar_one_or_none()
+    if head_row is None:
+        head_row = AuditChainHead(chain=GLOBAL_CHAIN, seq=0, head="")
+        session.add(head_row)
+        session.flush()
+    at = datetime.now(UTC)
+    seq = head_row.seq + 1
+    b, a = canonical(before), canonical(after)
+    digest = event_hash(
+        chain=GLOBAL_CHAIN, seq=seq, case_id=None, actor_id=actor.user_id, actor_label=actor.label,
+        at=at, action=action, entity=entity, before=b, after=a, prev_hash=head_row.head,
+    )  # fmt: skip
+    session.add(
+        AuditEvent(
+            chain=GLOBAL_CHAIN, seq=seq, case_id=None, actor_id=actor.user_id, actor_label=actor.label,
+            at=at, action=action, entity=entity, before=b, after=a, prev_hash=head_row.head, hash=digest,
+        )
+    )  # fmt: skip
+    session.execute(
+        update(AuditChainHead).where(AuditChainHead.chain == GLOBAL_CHAIN).values(seq=seq, head=digest)
+    )
+
+
+@dataclass(frozen=True)
+class AuditProblem:
+    chain: str
+    seq: int | None
+    event_id: int | None
+    problem: str
+
+
+def _iter_chain_rows(session: Session) -> Iterator[AuditEvent]:
+    yield from session.execute(
+        select(AuditEvent).order_by(AuditEvent.chain, AuditEvent.seq).execution_options(yield_per=2000)
+    ).scalars()
+
+
+def verify(session: Session) -> list[AuditProblem]:
+    """Recompute every chain; an empty list means the trail is intact."""
+    problems: list[AuditProblem] = []
+    heads: dict[str, tuple[int, str]] = {}
+    for row in session.execute(select(Case.id, Case.audit_seq, Case.audit_head)):
+        heads[chain_of(row.id)] = (row.audit_seq, row.audit_head)
+    for g in session.execute(select(AuditChainHead)).scalars():
+        heads[g.chain] = (g.seq, g.head)
+
+    seen: dict[str, tuple[int, str]] = {}
+    current_chain, expected_seq, prev = None, 1, ""
+    for ev in _iter_chain_rows(session):
+        if ev.chain != current_chain:
+            current_chain, expected_seq, prev = ev.chain, 1, ""
+        if ev.seq != expected_seq:
+            problems.append(
+                AuditProblem(ev.chain, expected_seq, None, f"event {expected_seq} missing (found {ev.seq})")
+            )
+            expected_seq = ev.seq
+        if ev.prev_hash != prev:
+            problems.append(AuditProblem(ev.chain, ev.seq, ev.id, "link to previous event broken"))
+        recomputed = event_hash(
+            chain=ev.chain, seq=ev.seq, case_id=ev.case_id, actor_id=ev.actor_id,
+            actor_label=ev.actor_label, at=ev.at, action=ev.action, entity=ev.entity,
+            before=ev.before, after=ev.after, prev_hash=ev.prev_hash,
+        )  # fmt: skip
+        if recomputed != ev.hash:
+            problems.append(AuditProblem(ev.chain, ev.seq, ev.id, "content altered (hash mismatch)"))
+        if ev.case_id is not None and ev.chain != chain_of(ev.case_id):
+            problems.append(AuditProblem(ev.chain, ev.seq, ev.id, "event filed under another case's chain"))
+        prev = ev.hash
+        seen[ev.chain] = (ev.seq, ev.hash)
+        expected_seq += 1
+
+    for chain, (seq, head) in heads.items():
+        last_seq, last_hash = seen.get(chain, (0, ""))
+        if seq != last_seq or head != last_hash:
+            problems.append(
+                AuditProblem(chain, seq, None, f"chain head says event {seq}, trail ends at event {last_seq}")
+            )
+    for chain in seen.keys() - heads.keys():
+        problems.append(AuditProblem(chain, None, None, "events of a case that no longer exists"))
+    return problems

@@ -1,0 +1,59 @@
+"""Settings from environment variables with typed defaults (the embedded default)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(name, default)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable.  Secrets come from the environment or the instance folder."""
+
+    instance_dir: Path = field(default_factory=lambda: Path(_env("LABORCASE_INSTANCE", str(ROOT / "instance"))))
+    database_url: str = ""
+    bpmn_dir: Path = field(default_factory=lambda: Path(_env("LABORCASE_BPMN_DIR", str(ROOT / "bpmn"))))
+    storage_url: str = ""
+    secret_key: str = ""
+    tsa_url: str = field(default_factory=lambda: _env("LABORCASE_TSA_URL", ""))
+    timezone: str = field(default_factory=lambda: _env("LABORCASE_TIMEZONE", "Asia/Shanghai"))
+    token_ttl_seconds: int = field(default_factory=lambda: int(_env("LABORCASE_TOKEN_TTL", "3600")))
+    due_soon_days: int = field(default_factory=lambda: int(_env("LABORCASE_DUE_SOON_DAYS", "2")))
+    require_totp_for_staff: bool = field(
+        default_factory=lambda: _env("LABORCASE_REQUIRE_TOTP", "1") not in ("0", "false", "no")
+    )
+
+    def __post_init__(self) -> None:
+        # derive the instance-relative defaults once the instance folder is known
+        if not self.database_url:
+            object.__setattr__(
+                self,
+                "database_url",
+                _env("LABORCASE_DATABASE_URL", f"sqlite:///{self.instance_dir / 'laborcase.db'}"),
+            )
+        if not self.storage_url:
+            object.__setattr__(
+                self, "storage_url", _env("LABORCASE_STORAGE_URL", f"file://{self.instance_dir / 'storage'}")
+            )
+        if not self.secret_key:
+            object.__setattr__(self, "secret_key", _env("LABORCASE_SECRET_KEY", "") or self._instance_secret())
+
+    def _instance_secret(self) -> str:
+        """A random key created on first run and kept in the instance folder (never in the repo)."""
+        import secrets
+
+        path = self.instance_dir / "secret_key"
+        if path.exists():
+            return path.read_text().strip()
+        self.instance_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        path.write_text(key)
+        path.chmod(0o600)
+        return key

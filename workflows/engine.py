@@ -1,0 +1,595 @@
+"""The only door to SpiffWorkflow: parse, run steps, (de)serialize, translate errors.
+
+Everything leaving this module is a plain dataclass or dict; nothing else in the
+code base imports SpiffWorkflow.
+
+Persistence model: a workflow is stored as one small *meta* document plus one
+row per task.  After every step the task tree is *pruned*: finished tasks that
+no live task needs are dropped (their history lives in the audit log and the
+human-task table), so loading, stepping and saving a case cost the same at the
+200th task as at the 10th.  A kept task whose parent was pruned is re-attached
+to the root and stored with its full data instead of a delta.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import lru_cache
+from typing import Any
+from uuid import UUID
+
+from RestrictedPython import compile_restricted_eval, compile_restricted_exec, safe_builtins
+from RestrictedPython.Eval import default_guarded_getitem, default_guarded_getiter
+from RestrictedPython.Guards import (
+    full_write_guard,
+    guarded_iter_unpack_sequence,
+    guarded_unpack_sequence,
+    safer_getattr,
+)
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
+from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
+from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
+from SpiffWorkflow.bpmn.util.event import BpmnEvent
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
+from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
+from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
+from SpiffWorkflow.task import TaskState
+
+from workflows.errors import DefinitionError, EngineError, MessageNotExpectedError, UnknownTaskError
+
+# ---------------------------------------------------------------------------
+# Plain results
+# ---------------------------------------------------------------------------
+
+FINISHED_STATES = ("COMPLETED", "CANCELLED", "ERROR")
+
+
+@dataclass(frozen=True)
+class UserTaskSpecInfo:
+    """What the rest of the system needs to know about a user task in a definition."""
+
+    name: str
+    title: str
+    lane: str | None
+    properties: Mapping[str, str]
+    documentation: str | None = None
+
+
+@dataclass(frozen=True)
+class CompiledProcess:
+    """A parsed, validated process definition.  `spec` objects are opaque outside."""
+
+    process_id: str
+    name: str
+    user_tasks: Mapping[str, UserTaskSpecInfo]
+    lanes: frozenset[str]
+    messages: frozenset[str]
+    spec: Any = field(repr=False, compare=False)
+    subprocess_specs: Any = field(repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class ReadyTask:
+    id: str
+    name: str
+    title: str
+    lane: str | None
+    properties: Mapping[str, str]
+    data: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class WaitingTimer:
+    task_id: str
+    name: str
+    due_at: datetime
+
+
+@dataclass(frozen=True)
+class TaskRow:
+    """One stored task of the (pruned) tree."""
+
+    workflow_key: str  # "" for the top workflow, else the id of the subprocess's parent task
+    state: str
+    doc: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class StoredState:
+    """The persisted form of a workflow instance: small meta plus task rows."""
+
+    meta: dict[str, Any]
+    tasks: dict[str, TaskRow]
+
+
+@dataclass(frozen=True)
+class StateDiff:
+    meta_changed: bool
+    upserts: dict[str, TaskRow]
+    deletes: list[str]
+
+
+def diff_states(before: StoredState | None, after: StoredState) -> StateDiff:
+    """Rows to write so that storage holding `before` ends up holding `after`."""
+    if before is None:
+        return StateDiff(True, dict(after.tasks), [])
+    upserts = {tid: row for tid, row in after.tasks.items() if before.tasks.get(tid) != row}
+    deletes = [tid for tid in before.tasks if tid not in after.tasks]
+    return StateDiff(before.meta != after.meta, upserts, deletes)
+
+
+# ---------------------------------------------------------------------------
+# Restricted scripting and registered services
+# ---------------------------------------------------------------------------
+
+SAFE_BUILTIN_NAMES = {
+    "abs", "all", "any", "bool", "dict", "divmod", "enumerate", "filter", "float", "int",
+    "isinstance", "len", "list", "map", "max", "min", "range", "reversed", "round", "set",
+    "sorted", "str", "sum", "tuple", "zip",
+}  # fmt: skip
+
+
+def _restricted_builtins() -> dict[str, Any]:
+    import builtins
+
+    allowed = {k: v for k, v in safe_builtins.items() if k not in {"__import__", "compile", "setattr"}}
+    for name in SAFE_BUILTIN_NAMES:
+        allowed[name] = getattr(builtins, name)
+    return allowed
+
+
+_BUILTINS = _restricted_builtins()
+_GUARDS: dict[str, Any] = {
+    "__builtins__": _BUILTINS,
+    "_getattr_": safer_getattr,
+    "_getitem_": default_guarded_getitem,
+    "_getiter_": default_guarded_getiter,
+    "_iter_unpack_sequence_": guarded_iter_unpack_sequence,
+    "_unpack_sequence_": guarded_unpack_sequence,
+    "_write_": full_write_guard,
+    "_inplacevar_": lambda op, x, y: _INPLACE[op](x, y),
+}
+_INPLACE: dict[str, Callable[[Any, Any], Any]] = {
+    "+=": lambda x, y: x + y,
+    "-=": lambda x, y: x - y,
+    "*=": lambda x, y: x * y,
+    "/=": lambda x, y: x / y,
+    "//=": lambda x, y: x // y,
+    "%=": lambda x, y: x % y,
+}
+
+
+@lru_cache(maxsize=2048)
+def _compile_expression(source: str) -> Any:
+    result = compile_restricted_eval(source, "<expression>")
+    if result.errors:
+        raise EngineError(f"expression refused: {'; '.join(result.errors)}")
+    return result.code
+
+
+@lru_cache(maxsize=512)
+def _compile_script(source: str) -> Any:
+    result = compile_restricted_exec(source, "<script>")
+    if result.errors:
+        raise EngineError(f"script refused: {'; '.join(result.errors)}")
+    return result.code
+
+
+ServiceFunction = Callable[..., Any]
+
+
+class _RestrictedEnvironment(BasePythonScriptEngineEnvironment):  # type: ignore[misc]
+    """Evaluates BPMN expressions and scripts with RestrictedPython.
+
+    No imports, no dunder access, only a whitelist of builtins.  Task data is
+    passed as variables, never spliced into source code.
+    """
+
+    def __init__(self, services: Mapping[str, ServiceFunction]):
+        super().__init__({})
+        self.services = services
+
+    def evaluate(self, expression: str, context: dict[str, Any], external_context: Any = None) -> Any:
+        scope = dict(_GUARDS)
+        scope.update(external_context or {})
+        scope.update(context)
+        return eval(_compile_expression(expression), scope)  # noqa: S307 - restricted bytecode
+
+    def execute(self, script: str, context: dict[str, Any], external_context: Any = None) -> bool:
+        scope = dict(_GUARDS)
+        scope.update(external_context or {})
+        scope.update(context)
+        exec(_compile_script(script), scope)  # noqa: S102 - restricted bytecode
+        for key, value in scope.items():
+            if key in _GUARDS or key.startswith("_") or callable(value):
+                continue
+            context[key] = value
+        for key in [k for k in context if k not in scope]:
+            del context[key]
+        return True
+
+    def call_service(self, context: dict[str, Any], **kwargs: Any) -> str:
+        name = kwargs["operation_name"]
+        func = self.services.get(name)
+        if func is None:
+            raise EngineError(f"no service registered under the name {name!r}")
+        params = {k: v["value"] for k, v in kwargs.get("operation_params", {}).items()}
+        return json.dumps(func(**params), default=str)
+
+
+# ---------------------------------------------------------------------------
+# The engine
+# ---------------------------------------------------------------------------
+
+
+def _parse_timestamp(value: Any) -> datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    try:
+        parsed = TimerEventDefinition.parse_time_or_duration(str(value))
+    except Exception:  # pragma: no cover - spiff stores iso strings
+        return None
+    return parsed if isinstance(parsed, datetime) else None
+
+
+class Engine:
+    """Parses definitions and runs workflow instances.  One per process; thread-safe."""
+
+    def __init__(self, services: Mapping[str, ServiceFunction] | None = None):
+        self.services: dict[str, ServiceFunction] = dict(services or {})
+        self._serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
+        self._registry = self._serializer.registry
+        self._script_engine = PythonScriptEngine(environment=_RestrictedEnvironment(self.services))
+
+    def register_service(self, name: str, func: ServiceFunction) -> None:
+        self.services[name] = func
+
+    # -- definitions -------------------------------------------------------
+
+    def compile(self, files: Mapping[str, bytes], process_id: str | None = None) -> CompiledProcess:
+        """Parse and validate BPMN (and DMN) files; raise DefinitionError on any defect."""
+        parser = SpiffBpmnParser(validator=VALIDATOR)
+        for name in sorted(files):
+            content = files[name]
+            try:
+                if name.endswith(".bpmn"):
+                    parser.add_bpmn_str(content, filename=name)
+                elif name.endswith(".dmn"):
+                    parser.add_dmn_str(content, filename=name)
+            except ValidationException as exc:
+                raise DefinitionError(
+                    file=exc.file_name or name, element_id=exc.id or None, message=_first_line(exc)
+                ) from exc
+            except Exception as exc:  # lxml syntax errors and the like
+                raise DefinitionError(file=name, element_id=None, message=_first_line(exc)) from exc
+        executable = parser.get_process_ids()
+        if process_id is None:
+            if not executable:
+                raise DefinitionError(file=None, element_id=None, message="no executable process found")
+            process_id = executable[0]
+        try:
+            spec = parser.get_spec(process_id)
+            subprocess_specs = parser.get_subprocess_specs(process_id)
+        except ValidationException as exc:
+            raise DefinitionError(
+                file=exc.file_name or None, element_id=exc.id or None, message=_first_line(exc)
+            ) from exc
+        except SpiffWorkflowException as exc:
+            raise DefinitionError(file=None, element_id=None, message=_first_line(exc)) from exc
+        except KeyError as exc:
+            raise DefinitionError(
+                file=None, element_id=process_id, message=f"process {process_id!r} is not defined"
+            ) from exc
+
+        user_tasks: dict[str, UserTaskSpecInfo] = {}
+        lanes: set[str] = set()
+        messages: set[str] = set()
+        all_specs = [spec, *subprocess_specs.values()]
+        for wf_spec in all_specs:
+            for ts in wf_spec.task_specs.values():
+                lane = getattr(ts, "lane", None)
+                if lane:
+                    lanes.add(lane)
+                ev = getattr(ts, "event_definition", None)
+                if isinstance(ev, MessageEventDefinition) and isinstance(ts, CatchingEvent):
+                    messages.add(ev.name)
+                if getattr(ts, "manual", False):
+                    ext = getattr(ts, "extensions", {}) or {}
+                    user_tasks[ts.name] = UserTaskSpecInfo(
+                        name=ts.name,
+                        title=ts.bpmn_name or ts.name,
+                        lane=lane,
+                        properties=dict(ext.get("properties", {})),
+                        documentation=getattr(ts, "documentation", None),
+                    )
+        return CompiledProcess(
+            process_id=process_id,
+            name=spec.description or process_id,
+            user_tasks=user_tasks,
+            lanes=frozenset(lanes),
+            messages=frozenset(messages),
+            spec=spec,
+            subprocess_specs=subprocess_specs,
+        )
+
+    # -- instances ---------------------------------------------------------
+
+    def start(self, process: CompiledProcess, data: Mapping[str, Any] | None = None) -> Run:
+        wf = BpmnWorkflow(process.spec, process.subprocess_specs, script_engine=self._script_engine)
+        if data:
+            wf.task_tree.data.update(_json_roundtrip(dict(data)))
+            for child in wf.task_tree.children:
+                child.data.update(_json_roundtrip(dict(data)))
+        run = Run(self, process, wf, loaded=None)
+        run.advance()
+        return run
+
+    def load(self, process: CompiledProcess, state: StoredState) -> Run:
+        try:
+            wf = self._restore(process, state)
+        except (KeyError, ValueError, TypeError) as exc:
+            raise EngineError(f"stored workflow state is unreadable: {exc}") from exc
+        return Run(self, process, wf, loaded=state)
+
+    def _restore(self, process: CompiledProcess, state: StoredState) -> BpmnWorkflow:
+        meta = state.meta
+        wf = BpmnWorkflow(
+            process.spec, process.subprocess_specs, script_engine=self._script_engine, deserializing=True
+        )
+        by_key: dict[str, dict[str, dict[str, Any]]] = {}
+        for tid, row in state.tasks.items():
+            by_key.setdefault(row.workflow_key, {})[tid] = row.doc
+
+        self._restore_tasks(wf, meta["top"], by_key.get("", {}))
+        _set_workflow_attributes(wf, meta["top"], self._registry)
+        wf.bpmn_events = self._registry.restore(meta.get("bpmn_events", []))
+
+        pending = dict(meta.get("subprocesses", {}))
+        while pending:
+            progressed = False
+            for sp_key, sp_meta in list(pending.items()):
+                parent_task = wf.get_task_from_id(UUID(sp_key))
+                if parent_task is None:
+                    continue
+                sp_spec = process.subprocess_specs.get(parent_task.task_spec.spec)
+                sub = wf.subprocesses.get(parent_task.id)
+                if sub is None:
+                    from SpiffWorkflow.bpmn.util.subworkflow import BpmnSubWorkflow
+
+                    sub = BpmnSubWorkflow(sp_spec, parent_task.id, wf, deserializing=True)
+                self._restore_tasks(sub, sp_meta, by_key.get(sp_key, {}))
+                _set_workflow_attributes(sub, sp_meta, self._registry)
+                wf.subprocesses[parent_task.id] = sub
+                sub.completed_event.connect(parent_task.task_spec._on_subworkflow_completed, parent_task)
+                del pending[sp_key]
+                progressed = True
+            if not progressed:
+                raise ValueError(f"orphan subprocess state: {sorted(pending)}")
+        return wf
+
+    def _restore_tasks(self, wf: Any, wf_meta: Mapping[str, Any], docs: dict[str, dict[str, Any]]) -> None:
+        root_id = wf_meta["root"]
+        ordered: list[dict[str, Any]] = []
+        queue = [root_id]
+        while queue:
+            tid = queue.pop(0)
+            doc = docs.get(tid)
+            if doc is None:
+                raise ValueError(f"task {tid} referenced but not stored")
+            ordered.append(doc)
+            queue.extend(doc["children"])
+        wf.tasks = {}
+        for doc in ordered:
+            self._registry.restore(doc, workflow=wf)
+        wf.task_tree = wf.tasks[UUID(root_id)]
+
+
+class Run:
+    """A live workflow instance loaded for one unit of work."""
+
+    def __init__(self, engine: Engine, process: CompiledProcess, wf: BpmnWorkflow, loaded: StoredState | None):
+        self.engine = engine
+        self.process = process
+        self.wf = wf
+        self.loaded = loaded
+
+    # -- stepping ----------------------------------------------------------
+
+    def advance(self) -> None:
+        """Run engine tasks (gateways, scripts, services) until only waits are left."""
+        try:
+            self.wf.do_engine_steps()
+        except SpiffWorkflowException as exc:
+            raise EngineError(_first_line(exc), task=_task_name(exc)) from exc
+
+    def ready_user_tasks(self) -> list[ReadyTask]:
+        result = []
+        for task in self.wf.get_tasks(state=TaskState.READY, manual=True):
+            info = self.process.user_tasks.get(task.task_spec.name)
+            result.append(
+                ReadyTask(
+                    id=str(task.id),
+                    name=task.task_spec.name,
+                    title=info.title if info else task.task_spec.name,
+                    lane=getattr(task.task_spec, "lane", None),
+                    properties=info.properties if info else {},
+                    data=task.data,
+                )
+            )
+        return result
+
+    def complete_user_task(self, task_id: str, data: Mapping[str, Any]) -> None:
+        task = self._ready_manual_task(task_id)
+        task.set_data(**_json_roundtrip(dict(data)))
+        try:
+            task.run()
+        except SpiffWorkflowException as exc:
+            raise EngineError(_first_line(exc), task=task.task_spec.name) from exc
+        self.advance()
+
+    def cancel_user_task_not_needed(self) -> None:  # pragma: no cover - reserved for reset flows
+        raise EngineError("not supported")
+
+    def send_message(self, name: str, payload: Mapping[str, Any] | None = None) -> None:
+        if name not in self.process.messages:
+            raise MessageNotExpectedError(name, reason="the process defines no receiver for it")
+        event = BpmnEvent(MessageEventDefinition(name), _json_roundtrip(dict(payload or {})))
+        try:
+            self.wf.send_event(event)
+        except WorkflowException as exc:
+            raise MessageNotExpectedError(name, reason="no step of this case is waiting for it") from exc
+        self.advance()
+
+    def waiting_timers(self) -> list[WaitingTimer]:
+        timers = []
+        for task in self.wf.get_tasks(state=TaskState.WAITING):
+            ev = getattr(task.task_spec, "event_definition", None)
+            if not isinstance(ev, TimerEventDefinition):
+                continue
+            due = _parse_timestamp(ev.details(task).value)
+            if due is None:
+                # spiff computes the due time lazily; force it
+                task.task_spec._update(task)
+                due = _parse_timestamp(ev.details(task).value)
+            if due is not None:
+                timers.append(WaitingTimer(str(task.id), task.task_spec.bpmn_name or task.task_spec.name, due))
+        return timers
+
+    def fire_due_timers(self) -> None:
+        """Fire every timer whose time has come (spiff compares with the real clock)."""
+        try:
+            self.wf.refresh_timers()
+        except SpiffWorkflowException as exc:
+            raise EngineError(_first_line(exc), task=_task_name(exc)) from exc
+        self.advance()
+
+    @property
+    def completed(self) -> bool:
+        return bool(self.wf.completed)
+
+    @property
+    def data(self) -> dict[str, Any]:
+        """Process-level data: the data of the most recently completed task, or the workflow's."""
+        if self.wf.completed:
+            return dict(self.wf.data)
+        last = self.wf.last_task
+        return dict(last.data) if last is not None else dict(self.wf.task_tree.data)
+
+    def _ready_manual_task(self, task_id: str) -> Any:
+        try:
+            uid = UUID(task_id)
+        except ValueError as exc:
+            raise UnknownTaskError(task_id) from exc
+        task = self.wf.get_task_from_id(uid)
+        if task is None or not task.task_spec.manual:
+            raise UnknownTaskError(task_id)
+        if task.state != TaskState.READY:
+            raise UnknownTaskError(task_id, reason=f"task is {TaskState.get_name(task.state)}")
+        return task
+
+    # -- persistence -------------------------------------------------------
+
+    def snapshot(self) -> StoredState:
+        """The pruned persistent form of this instance."""
+        registry = self.engine._registry
+        meta: dict[str, Any] = {"top": None, "subprocesses": {}, "bpmn_events": []}
+        rows: dict[str, TaskRow] = {}
+        meta["top"] = _snapshot_workflow(self.wf, "", registry, rows)
+        for sp_id, sub in self.wf.subprocesses.items():
+            sp_meta = _snapshot_workflow(sub, str(sp_id), registry, rows)
+            sp_meta["spec"] = sub.spec.name
+            meta["subprocesses"][str(sp_id)] = sp_meta
+        meta["bpmn_events"] = registry.convert(self.wf.bpmn_events)
+        return StoredState(meta=meta, tasks=rows)
+
+
+def _snapshot_workflow(wf: Any, key: str, registry: Any, rows: dict[str, TaskRow]) -> dict[str, Any]:
+    finished = TaskState.FINISHED_MASK
+    tasks = wf.tasks
+    root = wf.task_tree
+    live = [t for t in tasks.values() if not (t.state & finished)]
+    keep: set[UUID] = {root.id}
+    for t in live:
+        keep.add(t.id)
+        if t._parent is not None:
+            keep.add(t._parent)
+    # subprocess parents must survive as long as their subprocess is stored
+    for t in tasks.values():
+        if isinstance(t.task_spec, SubWorkflowTask) and t.id in wf.top_workflow.subprocesses:
+            keep.add(t.id)
+            if t._parent is not None:
+                keep.add(t._parent)
+
+    for tid in keep:
+        task = tasks[tid]
+        doc = registry.convert(task)
+        parent_id = task._parent
+        if parent_id is not None and parent_id not in keep:
+            doc["parent"] = str(root.id)
+            doc["data"] = registry.convert(registry.clean(task.data))
+            doc["delta"] = {}
+        doc["children"] = [c for c in doc["children"] if UUID(c) in keep]
+        if tid == root.id:
+            reattached = [str(t) for t in keep if t != root.id and tasks[t]._parent not in keep]
+            doc["children"] = _stable_union(doc["children"], sorted(reattached))
+        rows[str(tid)] = TaskRow(workflow_key=key, state=TaskState.get_name(task.state), doc=doc)
+
+    last = wf.last_task
+    return {
+        "data": registry.convert(registry.clean(wf.data)),
+        "correlations": wf.correlations,
+        "last_task": str(last.id) if last is not None and last.id in keep else None,
+        "success": wf.success,
+        "completed": wf.completed,
+        "root": str(root.id),
+    }
+
+
+def _set_workflow_attributes(wf: Any, meta: Mapping[str, Any], registry: Any) -> None:
+    wf.success = meta["success"]
+    wf.completed = meta.get("completed", False)
+    wf.correlations = dict(meta.get("correlations") or {})
+    last = meta.get("last_task")
+    wf.last_task = wf.tasks.get(UUID(last)) if last else None
+    wf.data = registry.restore(meta.get("data", {}))
+
+
+def _stable_union(first: list[str], second: Iterable[str]) -> list[str]:
+    seen = set(first)
+    out = list(first)
+    for item in second:
+        if item not in seen:
+            out.append(item)
+            seen.add(item)
+    return out
+
+
+def _json_roundtrip(data: dict[str, Any]) -> dict[str, Any]:
+    """Task data must be JSON: reject anything else early, with a clear error."""
+    try:
+        result: dict[str, Any] = json.loads(json.dumps(data))
+    except (TypeError, ValueError) as exc:
+        raise EngineError(f"task data is not JSON-serialisable: {exc}") from exc
+    return result
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip() or exc.__class__.__name__
+    return text.splitlines()[0]
+
+
+def _task_name(exc: SpiffWorkflowException) -> str | None:
+    task = getattr(exc, "task", None)
+    spec = getattr(task, "task_spec", None)
+    return getattr(spec, "name", None)

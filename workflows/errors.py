@@ -1,0 +1,106 @@
+"""Domain errors.  They carry data; `web/errors.py` maps them to HTTP in one place."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+class LaborcaseError(Exception):
+    """Base of every error the domain raises on purpose."""
+
+    code = "error"
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class FieldProblem:
+    """One invalid field: a JSON pointer into the submitted document and what is wrong."""
+
+    pointer: str
+    message: str
+
+
+class ValidationError(LaborcaseError):
+    code = "validation"
+
+    def __init__(self, message: str, problems: Sequence[FieldProblem] = ()):
+        super().__init__(message)
+        self.problems = list(problems)
+
+
+class DefinitionError(LaborcaseError):
+    """A process definition file is broken; says which file and element."""
+
+    code = "definition"
+
+    def __init__(self, *, file: str | None, element_id: str | None, message: str, process: str | None = None):
+        where = ", ".join(p for p in (process and f"process {process}", file, element_id and f"element {element_id}") if p)
+        super().__init__(f"{where}: {message}" if where else message)
+        self.file = file
+        self.element_id = element_id
+        self.detail = message
+        self.process = process
+
+
+class EngineError(LaborcaseError):
+    code = "engine"
+
+    def __init__(self, message: str, task: str | None = None):
+        super().__init__(f"{message} (task {task})" if task else message)
+        self.task = task
+
+
+class NotFoundError(LaborcaseError):
+    code = "not_found"
+
+    def __init__(self, kind: str, ident: object):
+        super().__init__(f"{kind} {ident} not found")
+        self.kind = kind
+        self.ident = ident
+
+
+class UnknownTaskError(NotFoundError):
+    code = "unknown_task"
+
+    def __init__(self, task_id: str, reason: str | None = None):
+        super().__init__("task", task_id)
+        self.reason = reason
+        if reason:
+            self.message = f"task {task_id}: {reason}"
+            self.args = (self.message,)
+
+
+class ConflictError(LaborcaseError):
+    """Someone else changed the same thing first; reload and try again."""
+
+    code = "conflict"
+
+
+class TaskNotOpenError(ConflictError):
+    code = "task_not_open"
+
+    def __init__(self, task_id: str, state: str):
+        super().__init__(f"task {task_id} is {state}")
+        self.task_id = task_id
+        self.state = state
+
+
+class MessageNotExpectedError(ConflictError):
+    code = "message_not_expected"
+
+    def __init__(self, name: str, reason: str):
+        super().__init__(f"message {name!r} not accepted: {reason}")
+        self.name = name
+        self.reason = reason
+
+
+class AuthenticationError(LaborcaseError):
+    code = "unauthenticated"
+
+
+class PermissionDeniedError(LaborcaseError):
+    code = "forbidden"

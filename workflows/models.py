@@ -1,0 +1,387 @@
+"""SQLAlchemy 2.x models of the case domain.
+
+Portable across SQLite (embedded default) and PostgreSQL (tests, production):
+JSON columns use the generic JSON type, timestamps are timezone-aware UTC.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# BIGINT on PostgreSQL, INTEGER on SQLite (so it autoincrements there).
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON, datetime: DateTime(timezone=True)}
+
+
+# ---------------------------------------------------------------------------
+# People and organisations
+# ---------------------------------------------------------------------------
+
+
+class Organisation(Base):
+    """An agency unit (commission, inspection body, …) or an employer."""
+
+    __tablename__ = "organisation"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))  # commission, inspection_body, employer, court, …
+    name: Mapped[str] = mapped_column(String(200))
+    uscc: Mapped[str | None] = mapped_column(String(18), unique=True)
+    region_code: Mapped[str | None] = mapped_column(String(12))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+
+
+class User(Base):
+    __tablename__ = "user_account"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    display_name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    totp_secret_enc: Mapped[str | None] = mapped_column(Text)  # encrypted at rest
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+    resident_id: Mapped[str | None] = mapped_column(String(18))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    supervisor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime]
+    roles: Mapped[list[UserRole]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+
+    @property
+    def role_codes(self) -> frozenset[str]:
+        return frozenset(r.role for r in self.roles)
+
+
+class UserRole(Base):
+    __tablename__ = "user_role"
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(32), primary_key=True)
+
+
+class Person(Base):
+    """A natural person appearing in cases (worker, agent, witness), with or without an account."""
+
+    __tablename__ = "person"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    resident_id: Mapped[str | None] = mapped_column(String(18), index=True)
+    phone: Mapped[str | None] = mapped_column(String(20))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+
+
+# ---------------------------------------------------------------------------
+# Process definitions
+# ---------------------------------------------------------------------------
+
+
+class ProcessDefinition(Base):
+    """One deployed version of a process folder, identified by the hash of its files."""
+
+    __tablename__ = "process_definition"
+    __table_args__ = (UniqueConstraint("process_key", "version"), UniqueConstraint("process_key", "content_hash"))
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    process_key: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    bpmn_process_id: Mapped[str] = mapped_column(String(128))
+    name: Mapped[str] = mapped_column(String(200))
+    files: Mapped[dict[str, Any]] = mapped_column(JSON)  # file name -> text
+    deployed_at: Mapped[datetime]
+
+
+# ---------------------------------------------------------------------------
+# Cases
+# ---------------------------------------------------------------------------
+
+
+class CaseNumberCounter(Base):
+    """Gap-free case numbers: one row per (case type, year), incremented under a row lock."""
+
+    __tablename__ = "case_number_counter"
+    case_type: Mapped[str] = mapped_column(String(32), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_value: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Case(Base):
+    __tablename__ = "case_record"
+    __table_args__ = (UniqueConstraint("case_type", "year", "serial"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    case_number: Mapped[str] = mapped_column(String(64), unique=True)
+    case_type: Mapped[str] = mapped_column(String(32))
+    year: Mapped[int] = mapped_column(Integer)
+    serial: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(300))
+    status: Mapped[str] = mapped_column(String(32), index=True)  # open, suspended, closed
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    definition_id: Mapped[int] = mapped_column(ForeignKey("process_definition.id"))
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None]
+    # optimistic concurrency: every change to the case bumps it
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    # workflow state: small meta document; tasks live in workflow_task rows
+    workflow_meta: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # head of this case's audit hash chain
+    audit_seq: Mapped[int] = mapped_column(Integer, default=0)
+    audit_head: Mapped[str] = mapped_column(String(64), default="")
+
+    parties: Mapped[list[CaseParty]] = relationship(cascade="all, delete-orphan", lazy="raise")
+    claims: Mapped[list[Claim]] = relationship(cascade="all, delete-orphan", lazy="raise")
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class CaseParty(Base):
+    __tablename__ = "case_party"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_record.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(32))  # applicant, respondent, agent, third_party
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    represents_party_id: Mapped[int | None] = mapped_column(ForeignKey("case_party.id"))
+    name: Mapped[str] = mapped_column(String(200))
+
+
+class Claim(Base):
+    """One item of what the applicant asks for."""
+
+    __tablename__ = "claim"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_record.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    claim_type: Mapped[str] = mapped_column(String(48))
+    description: Mapped[str] = mapped_column(Text, default="")
+    amount: Mapped[Any | None] = mapped_column(Numeric(14, 2))
+    period_start: Mapped[date | None] = mapped_column(Date)
+    period_end: Mapped[date | None] = mapped_column(Date)
+
+
+class CaseLink(Base):
+    __tablename__ = "case_link"
+    __table_args__ = (UniqueConstraint("from_case_id", "to_case_id", "relation"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    from_case_id: Mapped[int] = mapped_column(ForeignKey("case_record.id", ondelete="CASCADE"), index=True)
+    to_case_id: Mapped[int] = mapped_column(ForeignKey("case_record.id", ondelete="CASCADE"), index=True)
+    relation: Mapped[str] = mapped_column(String(32))  # continues, related, appeal, collective_member
+
+
+class CaseAssignment(Base):
+    """Staff (or a court client) explicitly assigned to a case, beyond their organisation."""
+
+    __tablename__ = "case_assignment"
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_record.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(32))
+    assigned_at: Mapped[datetime]
+
+
+# ---------------------------------------------------------------------------
+# Workflow state and tasks
+# ---------------------------------------------------------------------------
+
+
+class WorkflowTask(Base):
+    """One engine task of a case's pruned task tree (see workflows.engine)."""
+
+    __tablename__ = "workflow_task"
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_record.id", ondelete="CASCADE"), primary_key=True)
+    task_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    workflow_key: Mapped[str] = mapped_column(String(36), default="")
+    state: Mapped[str] = mapped_column(String(16))
+    doc: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class HumanTask(Base):
+    """An inbox item: a ready user task offered to a candidate group, claimable by one user."""
+
+    __tablename__ = "human_task"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # the engine task id
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_record.id", ondelete="CASCADE"), index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    name: Mapped[str] = mapped_column(String(128))
+    title: Mapped[str] = mapped_column(String(200))
+    candidate_role: Mapped[str | None] = mapped_column(String(32))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    state: Mapped[str] = mapped_column(String(16))  # open, completed, cancelled
+    form_key: Mapped[str | None] = mapped_column(String(128))
+    due_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    completed_at: Mapped[datetime | None]
+    completed_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+    __table_args__ = (
+        Index("ix_human_task_inbox", "state", "organisation_id", "candidate_role"),
+    )
+
+
+class Timer(Base):
+    """A waiting timer event: fired once by whichever worker claims it first."""
+
+    __tablename__ = "timer"
+    __table_args__ = (
+        UniqueConstraint("case_id", "task_id", "due_at"),
+        Index("ix_timer_due", "state", "due_at"),
+    )
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_record.id", ondelete="CASCADE"), index=True)
+    task_id: Mapped[str] = mapped_column(String(36))
+    name: Mapped[str] = mapped_column(String(200))
+    due_at: Mapped[datetime]
+    state: Mapped[str] = mapped_column(String(16))  # waiting, fired, cancelled
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    fired_at: Mapped[datetime | None]
+    fired_by: Mapped[str | None] = mapped_column(String(64))
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+# ---------------------------------------------------------------------------
+# Statutory deadlines
+# ---------------------------------------------------------------------------
+
+
+class Deadline(Base):
+    """A statutory period running on a case, with its legal basis."""
+
+    __tablename__ = "deadline"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_record.id", ondelete="CASCADE"), index=True)
+    rule: Mapped[str] = mapped_column(String(64))
+    legal_basis: Mapped[str] = mapped_column(String(200))
+    human_task_id: Mapped[str | None] = mapped_column(String(36))
+    started_on: Mapped[date] = mapped_column(Date)
+    period: Mapped[int] = mapped_column(Integer)
+    unit: Mapped[str] = mapped_column(String(16))  # calendar_days, working_days
+    extension_days: Mapped[int] = mapped_column(Integer, default=0)
+    suspended_days: Mapped[int] = mapped_column(Integer, default=0)
+    suspended_since: Mapped[date | None] = mapped_column(Date)
+    due_on: Mapped[date] = mapped_column(Date, index=True)
+    state: Mapped[str] = mapped_column(String(16), index=True)  # running, suspended, met, overdue, cancelled
+    escalated_at: Mapped[datetime | None]
+    history: Mapped[list[Any]] = mapped_column(JSON, default=list)
+
+
+# ---------------------------------------------------------------------------
+# Audit and outbox
+# ---------------------------------------------------------------------------
+
+
+class AuditEvent(Base):
+    """Append-only.  Each row hashes its content and the previous row's hash in its chain.
+
+    Chains are per case (head kept on the case row) and one global chain for events
+    without a case; `laborcase audit verify` recomputes them all.
+    """
+
+    __tablename__ = "audit_event"
+    __table_args__ = (UniqueConstraint("chain", "seq"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    chain: Mapped[str] = mapped_column(String(40))  # "case:<id>" or "global"
+    seq: Mapped[int] = mapped_column(Integer)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("case_record.id"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    actor_label: Mapped[str] = mapped_column(String(120))
+    at: Mapped[datetime]
+    action: Mapped[str] = mapped_column(String(64))
+    entity: Mapped[str] = mapped_column(String(120))
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditChainHead(Base):
+    """Head of a chain that has no case row to hold it (the global chain)."""
+
+    __tablename__ = "audit_chain_head"
+    chain: Mapped[str] = mapped_column(String(40), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, default=0)
+    head: Mapped[str] = mapped_column(String(64), default="")
+
+
+class ApiToken(Base):
+    """Long-lived API keys for systems (courts, HR systems); only the hash is stored."""
+
+    __tablename__ = "api_token"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    label: Mapped[str] = mapped_column(String(120))
+    scopes: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+
+
+class StoredFile(Base):
+    """Metadata of a document kept in the object store (content addressed)."""
+
+    __tablename__ = "stored_file"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("case_record.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(48))
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    bucket: Mapped[str] = mapped_column(String(64))
+    object_key: Mapped[str] = mapped_column(String(300))
+    uploaded_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime]
+    state: Mapped[str] = mapped_column(String(16), default="stored")  # pending, stored
+
+
+class OutboxMessage(Base):
+    """Side effects to run after commit (notifications, sealing, callbacks); idempotent by key."""
+
+    __tablename__ = "outbox_message"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(128), unique=True)
+    kind: Mapped[str] = mapped_column(String(64))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("case_record.id"))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    state: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    available_at: Mapped[datetime]
+    done_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class SecretBlob(Base):
+    """Small encrypted blobs the app creates on first run (dev PKI keys, signing keys)."""
+
+    __tablename__ = "secret_blob"
+    name: Mapped[str] = mapped_column(String(120), primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime]

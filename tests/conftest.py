@@ -23,8 +23,9 @@ def pg_url() -> str:
 
 def _ensure_pg_database(url: str) -> None:
     base, _, name = url.rpartition("/")
-    admin = create_engine(base.replace("postgresql://", "postgresql+psycopg://") + "/postgres",
-                          isolation_level="AUTOCOMMIT")
+    admin = create_engine(
+        base.replace("postgresql://", "postgresql+psycopg://") + "/postgres", isolation_level="AUTOCOMMIT"
+    )
     with admin.connect() as conn:
         exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).scalar()
         if not exists:
@@ -64,7 +65,9 @@ def empty_tables(db: Database) -> None:
     tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
     with db.engine.begin() as conn:
         if db.is_postgres:
-            conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+            conn.execute(
+                text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE")
+            )
         else:
             for t in tables:
                 conn.execute(text(f'DELETE FROM "{t}"'))

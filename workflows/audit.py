@@ -129,17 +129,34 @@ def append_case_events(
         seq += 1
         before, after = canonical(ev.before), canonical(ev.after)
         digest = event_hash(
-            chain=chain_of(case.id), seq=seq, case_id=case.id, actor_id=actor.user_id,
-            actor_label=actor.label, at=at, action=ev.action, entity=ev.entity,
-            before=before, after=after, prev_hash=head,
-        )  # fmt: skip
+            chain=chain_of(case.id),
+            seq=seq,
+            case_id=case.id,
+            actor_id=actor.user_id,
+            actor_label=actor.label,
+            at=at,
+            action=ev.action,
+            entity=ev.entity,
+            before=before,
+            after=after,
+            prev_hash=head,
+        )
         rows.append(
             {
-                "chain": chain_of(case.id), "seq": seq, "case_id": case.id, "actor_id": actor.user_id,
-                "actor_label": actor.label, "at": at, "action": ev.action, "entity": ev.entity,
-                "before": before, "after": after, "prev_hash": head, "hash": digest,
+                "chain": chain_of(case.id),
+                "seq": seq,
+                "case_id": case.id,
+                "actor_id": actor.user_id,
+                "actor_label": actor.label,
+                "at": at,
+                "action": ev.action,
+                "entity": ev.entity,
+                "before": before,
+                "after": after,
+                "prev_hash": head,
+                "hash": digest,
             }
-        )  # fmt: skip
+        )
         head = digest
     session.execute(insert(AuditEvent), rows)
     case.audit_seq, case.audit_head = seq, head
@@ -165,15 +182,34 @@ def append_global_event(
     seq = head_row.seq + 1
     b, a = canonical(before), canonical(after)
     digest = event_hash(
-        chain=GLOBAL_CHAIN, seq=seq, case_id=None, actor_id=actor.user_id, actor_label=actor.label,
-        at=at, action=action, entity=entity, before=b, after=a, prev_hash=head_row.head,
-    )  # fmt: skip
+        chain=GLOBAL_CHAIN,
+        seq=seq,
+        case_id=None,
+        actor_id=actor.user_id,
+        actor_label=actor.label,
+        at=at,
+        action=action,
+        entity=entity,
+        before=b,
+        after=a,
+        prev_hash=head_row.head,
+    )
     session.add(
         AuditEvent(
-            chain=GLOBAL_CHAIN, seq=seq, case_id=None, actor_id=actor.user_id, actor_label=actor.label,
-            at=at, action=action, entity=entity, before=b, after=a, prev_hash=head_row.head, hash=digest,
+            chain=GLOBAL_CHAIN,
+            seq=seq,
+            case_id=None,
+            actor_id=actor.user_id,
+            actor_label=actor.label,
+            at=at,
+            action=action,
+            entity=entity,
+            before=b,
+            after=a,
+            prev_hash=head_row.head,
+            hash=digest,
         )
-    )  # fmt: skip
+    )
     session.execute(
         update(AuditChainHead).where(AuditChainHead.chain == GLOBAL_CHAIN).values(seq=seq, head=digest)
     )
@@ -215,10 +251,18 @@ def verify(session: Session) -> list[AuditProblem]:
         if ev.prev_hash != prev:
             problems.append(AuditProblem(ev.chain, ev.seq, ev.id, "link to previous event broken"))
         recomputed = event_hash(
-            chain=ev.chain, seq=ev.seq, case_id=ev.case_id, actor_id=ev.actor_id,
-            actor_label=ev.actor_label, at=ev.at, action=ev.action, entity=ev.entity,
-            before=ev.before, after=ev.after, prev_hash=ev.prev_hash,
-        )  # fmt: skip
+            chain=ev.chain,
+            seq=ev.seq,
+            case_id=ev.case_id,
+            actor_id=ev.actor_id,
+            actor_label=ev.actor_label,
+            at=ev.at,
+            action=ev.action,
+            entity=ev.entity,
+            before=ev.before,
+            after=ev.after,
+            prev_hash=ev.prev_hash,
+        )
         if recomputed != ev.hash:
             problems.append(AuditProblem(ev.chain, ev.seq, ev.id, "content altered (hash mismatch)"))
         if ev.case_id is not None and ev.chain != chain_of(ev.case_id):

@@ -17,7 +17,9 @@ def _env(name: str, default: str) -> str:
 class Settings:
     """Everything configurable.  Secrets come from the environment or the instance folder."""
 
-    instance_dir: Path = field(default_factory=lambda: Path(_env("LABORCASE_INSTANCE", str(ROOT / "instance"))))
+    instance_dir: Path = field(
+        default_factory=lambda: Path(_env("LABORCASE_INSTANCE", str(ROOT / "instance")))
+    )
     database_url: str = ""
     bpmn_dir: Path = field(default_factory=lambda: Path(_env("LABORCASE_BPMN_DIR", str(ROOT / "bpmn"))))
     storage_url: str = ""
@@ -43,7 +45,9 @@ class Settings:
                 self, "storage_url", _env("LABORCASE_STORAGE_URL", f"file://{self.instance_dir / 'storage'}")
             )
         if not self.secret_key:
-            object.__setattr__(self, "secret_key", _env("LABORCASE_SECRET_KEY", "") or self._instance_secret())
+            object.__setattr__(
+                self, "secret_key", _env("LABORCASE_SECRET_KEY", "") or self._instance_secret()
+            )
 
     def _instance_secret(self) -> str:
         """A random key created on first run and kept in the instance folder (never in the repo)."""

@@ -7,8 +7,12 @@ from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.pool import NullPool
+
+from workflows.errors import ConflictError
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -44,6 +48,12 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return create_engine(url, **kwargs)
 
 
+def _is_serialization_failure(exc: OperationalError) -> bool:
+    """Deadlock or serialization failure on PostgreSQL (SQLSTATE 40001/40P01)."""
+    code = getattr(exc.orig, "sqlstate", None)
+    return code in ("40001", "40P01")
+
+
 def is_postgres(engine: Engine) -> bool:
     return engine.dialect.name == "postgresql"
 
@@ -67,6 +77,12 @@ class Database:
         try:
             with session.begin():
                 yield session
+        except StaleDataError as exc:
+            raise ConflictError("the record was changed by someone else; reload and retry") from exc
+        except OperationalError as exc:
+            if _is_serialization_failure(exc):
+                raise ConflictError("concurrent change; retry") from exc
+            raise
         finally:
             session.close()
 

@@ -29,6 +29,7 @@ from RestrictedPython.Guards import (
     guarded_unpack_sequence,
     safer_getattr,
 )
+from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
@@ -132,10 +133,32 @@ def diff_states(before: StoredState | None, after: StoredState) -> StateDiff:
 # ---------------------------------------------------------------------------
 
 SAFE_BUILTIN_NAMES = {
-    "abs", "all", "any", "bool", "dict", "divmod", "enumerate", "filter", "float", "int",
-    "isinstance", "len", "list", "map", "max", "min", "range", "reversed", "round", "set",
-    "sorted", "str", "sum", "tuple", "zip",
-}  # fmt: skip
+    "abs",
+    "all",
+    "any",
+    "bool",
+    "dict",
+    "divmod",
+    "enumerate",
+    "filter",
+    "float",
+    "int",
+    "isinstance",
+    "len",
+    "list",
+    "map",
+    "max",
+    "min",
+    "range",
+    "reversed",
+    "round",
+    "set",
+    "sorted",
+    "str",
+    "sum",
+    "tuple",
+    "zip",
+}
 
 
 def _restricted_builtins() -> dict[str, Any]:
@@ -202,13 +225,13 @@ class _RestrictedEnvironment(BasePythonScriptEngineEnvironment):  # type: ignore
         scope = dict(_GUARDS)
         scope.update(external_context or {})
         scope.update(context)
-        return eval(_compile_expression(expression), scope)  # noqa: S307 - restricted bytecode
+        return eval(_compile_expression(expression), scope)
 
     def execute(self, script: str, context: dict[str, Any], external_context: Any = None) -> bool:
         scope = dict(_GUARDS)
         scope.update(external_context or {})
         scope.update(context)
-        exec(_compile_script(script), scope)  # noqa: S102 - restricted bytecode
+        exec(_compile_script(script), scope)
         for key, value in scope.items():
             if key in _GUARDS or key.startswith("_") or callable(value):
                 continue
@@ -224,6 +247,20 @@ class _RestrictedEnvironment(BasePythonScriptEngineEnvironment):  # type: ignore
             raise EngineError(f"no service registered under the name {name!r}")
         params = {k: v["value"] for k, v in kwargs.get("operation_params", {}).items()}
         return json.dumps(func(**params), default=str)
+
+
+class _ScriptEngine(PythonScriptEngine):  # type: ignore[misc]
+    """Spiff's engine, with service-call failures reported as task errors.
+
+    (SpiffWorkflow 3.2's `call_service` error path refers to an undefined name.)
+    """
+
+    def call_service(self, task: Any, **kwargs: Any) -> Any:
+        try:
+            return self.environment.call_service(task.data, **kwargs)
+        except Exception as err:
+            name = kwargs.get("operation_name")
+            raise WorkflowTaskException(f"service {name} failed: {err}", task=task, exception=err) from err
 
 
 # ---------------------------------------------------------------------------
@@ -250,7 +287,7 @@ class Engine:
         self.services: dict[str, ServiceFunction] = dict(services or {})
         self._serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
         self._registry = self._serializer.registry
-        self._script_engine = PythonScriptEngine(environment=_RestrictedEnvironment(self.services))
+        self._script_engine = _ScriptEngine(environment=_RestrictedEnvironment(self.services))
 
     def register_service(self, name: str, func: ServiceFunction) -> None:
         self.services[name] = func
@@ -398,7 +435,9 @@ class Engine:
 class Run:
     """A live workflow instance loaded for one unit of work."""
 
-    def __init__(self, engine: Engine, process: CompiledProcess, wf: BpmnWorkflow, loaded: StoredState | None):
+    def __init__(
+        self, engine: Engine, process: CompiledProcess, wf: BpmnWorkflow, loaded: StoredState | None
+    ):
         self.engine = engine
         self.process = process
         self.wf = wf
@@ -438,9 +477,6 @@ class Run:
             raise EngineError(_first_line(exc), task=task.task_spec.name) from exc
         self.advance()
 
-    def cancel_user_task_not_needed(self) -> None:  # pragma: no cover - reserved for reset flows
-        raise EngineError("not supported")
-
     def send_message(self, name: str, payload: Mapping[str, Any] | None = None) -> None:
         if name not in self.process.messages:
             raise MessageNotExpectedError(name, reason="the process defines no receiver for it")
@@ -463,7 +499,9 @@ class Run:
                 task.task_spec._update(task)
                 due = _parse_timestamp(ev.details(task).value)
             if due is not None:
-                timers.append(WaitingTimer(str(task.id), task.task_spec.bpmn_name or task.task_spec.name, due))
+                timers.append(
+                    WaitingTimer(str(task.id), task.task_spec.bpmn_name or task.task_spec.name, due)
+                )
         return timers
 
     def fire_due_timers(self) -> None:
@@ -473,6 +511,15 @@ class Run:
         except SpiffWorkflowException as exc:
             raise EngineError(_first_line(exc), task=_task_name(exc)) from exc
         self.advance()
+
+    def task_states(self, task_ids: Iterable[str]) -> dict[str, str]:
+        """State names of the given tasks as the engine holds them now (pruned or not)."""
+        states = {}
+        for tid in task_ids:
+            task = self.wf.get_task_from_id(UUID(tid))
+            if task is not None:
+                states[tid] = TaskState.get_name(task.state)
+        return states
 
     @property
     def completed(self) -> bool:

@@ -38,7 +38,9 @@ class DefinitionError(LaborcaseError):
     code = "definition"
 
     def __init__(self, *, file: str | None, element_id: str | None, message: str, process: str | None = None):
-        where = ", ".join(p for p in (process and f"process {process}", file, element_id and f"element {element_id}") if p)
+        where = ", ".join(
+            p for p in (process and f"process {process}", file, element_id and f"element {element_id}") if p
+        )
         super().__init__(f"{where}: {message}" if where else message)
         self.file = file
         self.element_id = element_id

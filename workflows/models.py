@@ -7,7 +7,7 @@ JSON columns use the generic JSON type, timestamps are timezone-aware UTC.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -41,7 +41,11 @@ BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON, datetime: DateTime(timezone=True)}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        dict[str, Any]: JSON,
+        list[Any]: JSON,
+        datetime: DateTime(timezone=True),
+    }
 
 
 # ---------------------------------------------------------------------------
@@ -107,7 +111,10 @@ class ProcessDefinition(Base):
     """One deployed version of a process folder, identified by the hash of its files."""
 
     __tablename__ = "process_definition"
-    __table_args__ = (UniqueConstraint("process_key", "version"), UniqueConstraint("process_key", "content_hash"))
+    __table_args__ = (
+        UniqueConstraint("process_key", "version"),
+        UniqueConstraint("process_key", "content_hash"),
+    )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     process_key: Mapped[str] = mapped_column(String(64))
     version: Mapped[int] = mapped_column(Integer)
@@ -159,7 +166,7 @@ class Case(Base):
     parties: Mapped[list[CaseParty]] = relationship(cascade="all, delete-orphan", lazy="raise")
     claims: Mapped[list[Claim]] = relationship(cascade="all, delete-orphan", lazy="raise")
 
-    __mapper_args__ = {"version_id_col": version}
+    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
 
 
 class CaseParty(Base):
@@ -242,9 +249,7 @@ class HumanTask(Base):
     completed_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
-    __table_args__ = (
-        Index("ix_human_task_inbox", "state", "organisation_id", "candidate_role"),
-    )
+    __table_args__ = (Index("ix_human_task_inbox", "state", "organisation_id", "candidate_role"),)
 
 
 class Timer(Base):

@@ -16,13 +16,31 @@ def _case(session, n: int = 1) -> Case:
     org = Organisation(kind="commission", name="测试仲裁委")
     session.add(org)
     session.flush()
-    d = ProcessDefinition(process_key="p", version=n, content_hash=f"h{n}", bpmn_process_id="p", name="p",
-                          files={}, deployed_at=datetime.now(UTC))
+    d = ProcessDefinition(
+        process_key="p",
+        version=n,
+        content_hash=f"h{n}",
+        bpmn_process_id="p",
+        name="p",
+        files={},
+        deployed_at=datetime.now(UTC),
+    )
     session.add(d)
     session.flush()
     now = datetime.now(UTC)
-    c = Case(case_number=f"C-{n}", case_type="t", year=2026, serial=n, title="t", status="open",
-             organisation_id=org.id, definition_id=d.id, created_at=now, updated_at=now, workflow_meta={})
+    c = Case(
+        case_number=f"C-{n}",
+        case_type="t",
+        year=2026,
+        serial=n,
+        title="t",
+        status="open",
+        organisation_id=org.id,
+        definition_id=d.id,
+        created_at=now,
+        updated_at=now,
+        workflow_meta={},
+    )
     session.add(c)
     session.flush()
     return c
@@ -35,10 +53,15 @@ def _fill(db: Database) -> int:
     with db.transaction() as s:
         c = _case(s)
         audit.append_case_events(s, c, ALICE, [PendingEvent("case.opened", "case", None, {"status": "open"})])
-        audit.append_case_events(s, c, ALICE, [
-            PendingEvent("task.completed", "task:a", {"state": "open"}, {"state": "completed"}),
-            PendingEvent("task.created", "task:b", None, {"state": "open"}),
-        ])
+        audit.append_case_events(
+            s,
+            c,
+            ALICE,
+            [
+                PendingEvent("task.completed", "task:a", {"state": "open"}, {"state": "completed"}),
+                PendingEvent("task.created", "task:b", None, {"state": "open"}),
+            ],
+        )
         audit.append_global_event(s, ALICE, "user.created", "user:1", None, {"username": "bob"})
         return c.id
 
@@ -52,8 +75,11 @@ def test_intact_trail_verifies_clean(db: Database) -> None:
 def test_altered_row_is_detected(db: Database) -> None:
     case_id = _fill(db)
     with db.transaction() as s:
-        s.execute(update(AuditEvent).where(AuditEvent.case_id == case_id, AuditEvent.seq == 2)
-                  .values(after={"state": "cancelled"}))
+        s.execute(
+            update(AuditEvent)
+            .where(AuditEvent.case_id == case_id, AuditEvent.seq == 2)
+            .values(after={"state": "cancelled"})
+        )
     with db.transaction() as s:
         problems = audit.verify(s)
     assert [p.problem for p in problems] == ["content altered (hash mismatch)"]

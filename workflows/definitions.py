@@ -1,0 +1,252 @@
+"""Process definitions: load folders from bpmn/, validate, version by content, cache compiled.
+
+A definition is a folder `bpmn/<process_key>/` with `<process_key>.bpmn`, optional
+`*.dmn` and `forms/*.json`.  Its version is identified by the SHA-256 of its
+files: deploying unchanged files is a no-op, changed files add a new version,
+and running cases keep the version they started on.  Every folder is validated
+before anything is written, so a broken file changes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from jsonschema.exceptions import SchemaError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from workflows.audit import Actor, append_global_event
+from workflows.engine import CompiledProcess, Engine
+from workflows.errors import DefinitionError, NotFoundError
+from workflows.forms import check_schema
+from workflows.models import ProcessDefinition
+
+FORM_PROPERTY = "formJsonSchemaFilename"
+DEADLINE_PROPERTY = "deadline"
+TEXT_SUFFIXES = (".bpmn", ".dmn", ".json")
+
+
+@dataclass(frozen=True)
+class DefinitionBundle:
+    """The files of one process folder, ready to compile."""
+
+    process_key: str
+    files: Mapping[str, str]  # relative path -> text
+
+    @property
+    def content_hash(self) -> str:
+        digest = hashlib.sha256()
+        for name in sorted(self.files):
+            digest.update(name.encode() + b"\0" + self.files[name].encode("utf-8") + b"\0")
+        return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class LoadedDefinition:
+    """A compiled, validated definition version with its forms."""
+
+    id: int
+    process_key: str
+    version: int
+    process: CompiledProcess
+    forms: Mapping[str, Mapping[str, Any]]  # form file name -> JSON Schema
+
+    def form_for(self, task_name: str) -> tuple[str | None, Mapping[str, Any] | None]:
+        info = self.process.user_tasks.get(task_name)
+        if info is None:
+            return None, None
+        key = info.properties.get(FORM_PROPERTY)
+        return key, (self.forms.get(key) if key else None)
+
+
+def read_folder(folder: Path) -> DefinitionBundle:
+    files: dict[str, str] = {}
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() and path.suffix in TEXT_SUFFIXES:
+            rel = path.relative_to(folder).as_posix()
+            try:
+                files[rel] = path.read_text(encoding="utf-8")
+            except UnicodeDecodeError as exc:
+                raise DefinitionError(
+                    file=rel, element_id=None, message="file is not UTF-8 text", process=folder.name
+                ) from exc
+    return DefinitionBundle(folder.name, files)
+
+
+def read_all(bpmn_dir: Path) -> list[DefinitionBundle]:
+    if not bpmn_dir.is_dir():
+        raise DefinitionError(file=str(bpmn_dir), element_id=None, message="process folder not found")
+    return [read_folder(p) for p in sorted(bpmn_dir.iterdir()) if p.is_dir() and not p.name.startswith(".")]
+
+
+class Definitions:
+    """Validates and deploys bundles; hands out compiled versions (cached: they are immutable)."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        known_roles: Iterable[str],
+        known_deadline_rules: Iterable[str] = (),
+    ):
+        self.engine = engine
+        self.known_roles = frozenset(known_roles)
+        self.known_deadline_rules = frozenset(known_deadline_rules)
+        self._cache: dict[int, LoadedDefinition] = {}
+        self._lock = threading.Lock()
+
+    # -- validation --------------------------------------------------------
+
+    def compile(self, bundle: DefinitionBundle) -> tuple[CompiledProcess, dict[str, Mapping[str, Any]]]:
+        """Compile and check one bundle; DefinitionError names file, element and defect."""
+        key = bundle.process_key
+        main = f"{key}.bpmn"
+        if main not in bundle.files:
+            raise DefinitionError(file=main, element_id=None, message="main BPMN file missing", process=key)
+        xml = {n: t.encode("utf-8") for n, t in bundle.files.items() if n.endswith((".bpmn", ".dmn"))}
+        try:
+            process = self.engine.compile(xml, process_id=key)
+        except DefinitionError as exc:
+            exc.process = key
+            raise DefinitionError(
+                file=exc.file, element_id=exc.element_id, message=exc.detail, process=key
+            ) from exc
+        forms: dict[str, Mapping[str, Any]] = {}
+        for name, text in bundle.files.items():
+            if not (name.startswith("forms/") and name.endswith(".json")):
+                continue
+            try:
+                schema = json.loads(text)
+                check_schema(schema)
+            except json.JSONDecodeError as exc:
+                raise DefinitionError(
+                    file=name, element_id=None, message=f"invalid JSON: {exc}", process=key
+                ) from exc
+            except SchemaError as exc:
+                raise DefinitionError(
+                    file=name, element_id=None, message=f"invalid JSON Schema: {exc.message}", process=key
+                ) from exc
+            forms[name.removeprefix("forms/")] = schema
+        for task in process.user_tasks.values():
+            if not task.lane:
+                raise DefinitionError(
+                    file=main,
+                    element_id=task.name,
+                    process=key,
+                    message="user task lies in no lane (lanes name the role that does it)",
+                )
+            if task.lane not in self.known_roles:
+                raise DefinitionError(
+                    file=main,
+                    element_id=task.name,
+                    process=key,
+                    message=f"lane {task.lane!r} is not a known role",
+                )
+            form = task.properties.get(FORM_PROPERTY)
+            if not form:
+                raise DefinitionError(
+                    file=main,
+                    element_id=task.name,
+                    process=key,
+                    message=f"user task has no {FORM_PROPERTY} property",
+                )
+            if form not in forms:
+                raise DefinitionError(
+                    file=main, element_id=task.name, process=key, message=f"form forms/{form} does not exist"
+                )
+            rule = task.properties.get(DEADLINE_PROPERTY)
+            if rule and self.known_deadline_rules and rule not in self.known_deadline_rules:
+                raise DefinitionError(
+                    file=main,
+                    element_id=task.name,
+                    process=key,
+                    message=f"unknown statutory deadline rule {rule!r}",
+                )
+        return process, forms
+
+    # -- deployment --------------------------------------------------------
+
+    def deploy(
+        self, session: Session, bundles: Iterable[DefinitionBundle], actor: Actor
+    ) -> list[ProcessDefinition]:
+        """Deploy changed bundles as new versions; validate all of them first."""
+        bundles = list(bundles)
+        for bundle in bundles:
+            self.compile(bundle)
+        deployed = []
+        for bundle in bundles:
+            digest = bundle.content_hash
+            existing = session.execute(
+                select(ProcessDefinition).where(
+                    ProcessDefinition.process_key == bundle.process_key,
+                    ProcessDefinition.content_hash == digest,
+                )
+            ).scalar_one_or_none()
+            if existing is not None:
+                continue
+            latest = session.execute(
+                select(func.max(ProcessDefinition.version)).where(
+                    ProcessDefinition.process_key == bundle.process_key
+                )
+            ).scalar()
+            process, _ = self.compile(bundle)
+            row = ProcessDefinition(
+                process_key=bundle.process_key,
+                version=(latest or 0) + 1,
+                content_hash=digest,
+                bpmn_process_id=process.process_id,
+                name=process.name,
+                files=dict(bundle.files),
+                deployed_at=datetime.now(UTC),
+            )
+            session.add(row)
+            session.flush()
+            append_global_event(
+                session,
+                actor,
+                "definition.deployed",
+                f"process:{bundle.process_key}",
+                None,
+                {"version": row.version, "content_hash": digest},
+            )
+            deployed.append(row)
+        return deployed
+
+    # -- lookup ------------------------------------------------------------
+
+    def latest(self, session: Session, process_key: str) -> LoadedDefinition:
+        row_id = session.execute(
+            select(ProcessDefinition.id)
+            .where(ProcessDefinition.process_key == process_key)
+            .order_by(ProcessDefinition.version.desc())
+            .limit(1)
+        ).scalar()
+        if row_id is None:
+            raise NotFoundError("process definition", process_key)
+        return self.get(session, row_id)
+
+    def get(self, session: Session, definition_id: int) -> LoadedDefinition:
+        cached = self._cache.get(definition_id)
+        if cached is not None:
+            return cached
+        row = session.get(ProcessDefinition, definition_id)
+        if row is None:
+            raise NotFoundError("process definition", definition_id)
+        process, forms = self.compile(DefinitionBundle(row.process_key, row.files))
+        loaded = LoadedDefinition(row.id, row.process_key, row.version, process, forms)
+        with self._lock:
+            self._cache[definition_id] = loaded
+        return loaded
+
+    def all_versions(self, session: Session) -> list[ProcessDefinition]:
+        return list(
+            session.execute(
+                select(ProcessDefinition).order_by(ProcessDefinition.process_key, ProcessDefinition.version)
+            ).scalars()
+        )

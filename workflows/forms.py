@@ -1,0 +1,62 @@
+"""Server-side validation of task form data against the task's JSON Schema."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import lru_cache
+from typing import Any
+
+from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema.exceptions import SchemaError
+
+from workflows.errors import FieldProblem, ValidationError
+
+_FORMATS = FormatChecker()
+
+
+def check_schema(schema: Mapping[str, Any]) -> None:
+    """Raise SchemaError if `schema` is not a valid JSON Schema (2020-12)."""
+    Draft202012Validator.check_schema(schema)
+    if schema.get("type") != "object":
+        raise SchemaError('a form schema must describe an object ("type": "object")')
+
+
+@lru_cache(maxsize=512)
+def _validator(schema_json: str) -> Draft202012Validator:
+    import json
+
+    return Draft202012Validator(json.loads(schema_json), format_checker=_FORMATS)
+
+
+def _pointer(path: Any) -> str:
+    parts = [str(p).replace("~", "~0").replace("/", "~1") for p in path]
+    return "/" + "/".join(parts) if parts else ""
+
+
+def validate_form(schema: Mapping[str, Any], data: Any, schema_key: str | None = None) -> dict[str, Any]:
+    """Return `data` if it satisfies `schema`, else raise ValidationError listing every problem.
+
+    Pointers are JSON pointers relative to the submitted form data.
+    """
+    import json
+
+    if not isinstance(data, Mapping):
+        raise ValidationError("表单数据必须是对象", [FieldProblem("", "expected an object")])
+    validator = _validator(schema_key or json.dumps(schema, sort_keys=True))
+    problems = []
+    for err in sorted(validator.iter_errors(dict(data)), key=lambda e: list(e.absolute_path)):
+        path = list(err.absolute_path)
+        if err.validator == "required" and isinstance(err.instance, Mapping):
+            missing = [r for r in err.validator_value if r not in err.instance]
+            for name in missing:
+                problems.append(FieldProblem(_pointer([*path, name]), f"{name} 为必填项"))
+            continue
+        if err.validator == "additionalProperties":
+            extras = sorted(set(err.instance) - set(err.schema.get("properties", {})))
+            for name in extras:
+                problems.append(FieldProblem(_pointer([*path, name]), "表单中没有此字段"))
+            continue
+        problems.append(FieldProblem(_pointer(path), err.message))
+    if problems:
+        raise ValidationError("表单数据未通过校验", problems)
+    return dict(data)

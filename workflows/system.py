@@ -1,0 +1,59 @@
+"""Assemble the domain services from settings (used by the web app, the worker and the CLI)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from workflows.audit import SYSTEM
+from workflows.cases import CaseService
+from workflows.config import Settings
+from workflows.db import Database
+from workflows.definitions import Definitions, read_all
+from workflows.engine import Engine
+from workflows.messages import MessageService
+from workflows.models import ProcessDefinition
+from workflows.roles import ALL_ROLES
+from workflows.runtime import CaseRuntime, Clock, utcnow
+from workflows.service_tasks import SERVICE_TASKS
+from workflows.statutes import RULES
+from workflows.task_deadlines import StatutoryDeadlines
+from workflows.tasks import TaskService
+from workflows.timers import TimerService
+
+
+@dataclass
+class System:
+    settings: Settings
+    db: Database
+    engine: Engine
+    definitions: Definitions
+    runtime: CaseRuntime
+    cases: CaseService
+    tasks: TaskService
+    messages: MessageService
+    timers: TimerService
+
+    def bootstrap(self) -> list[ProcessDefinition]:
+        """Migrate the schema and deploy the process folders (a no-op when nothing changed)."""
+        self.db.create_schema()
+        bundles = read_all(self.settings.bpmn_dir)
+        with self.db.transaction() as s:
+            return self.definitions.deploy(s, bundles, SYSTEM)
+
+
+def build_system(settings: Settings, *, clock: Clock = utcnow, database: Database | None = None) -> System:
+    db = database or Database(settings.database_url)
+    engine = Engine(services=SERVICE_TASKS)
+    definitions = Definitions(engine, known_roles=ALL_ROLES, known_deadline_rules=RULES.keys())
+    runtime = CaseRuntime(engine, deadlines=StatutoryDeadlines(settings.timezone), clock=clock)
+    return System(
+        settings=settings,
+        db=db,
+        engine=engine,
+        definitions=definitions,
+        runtime=runtime,
+        cases=CaseService(db, definitions, runtime),
+        tasks=TaskService(db, definitions, runtime),
+        messages=MessageService(db, definitions, runtime),
+        timers=TimerService(db, definitions, runtime),
+    )

@@ -1,0 +1,249 @@
+"""Inbox use cases: list, claim, unclaim, reassign and complete user tasks."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, exists, or_, select
+from sqlalchemy.orm import Session
+
+from workflows.access import may_act_on_task, require_case_access, visible_cases_filter
+from workflows.audit import Actor, PendingEvent, append_case_events
+from workflows.db import Database
+from workflows.definitions import Definitions
+from workflows.errors import (
+    ConflictError,
+    NotFoundError,
+    PermissionDeniedError,
+    TaskNotOpenError,
+    UnknownTaskError,
+)
+from workflows.forms import validate_form
+from workflows.models import Case, CaseParty, HumanTask, User, UserRole
+from workflows.roles import STAFF_ROLES
+from workflows.runtime import CaseRuntime
+
+
+@dataclass(frozen=True)
+class TaskView:
+    id: str
+    case_id: int
+    case_number: str
+    name: str
+    title: str
+    candidate_role: str | None
+    assignee_id: int | None
+    state: str
+    due_at: datetime | None
+    created_at: datetime
+    form_key: str | None
+    form_schema: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class Completion:
+    task_id: str
+    case_id: int
+    case_version: int
+    opened_task_ids: list[str]
+    case_closed: bool
+
+
+def _view(task: HumanTask, case_number: str, schema: Mapping[str, Any] | None = None) -> TaskView:
+    return TaskView(
+        id=task.id,
+        case_id=task.case_id,
+        case_number=case_number,
+        name=task.name,
+        title=task.title,
+        candidate_role=task.candidate_role,
+        assignee_id=task.assignee_id,
+        state=task.state,
+        due_at=task.due_at,
+        created_at=task.created_at,
+        form_key=task.form_key,
+        form_schema=schema,
+    )
+
+
+class TaskService:
+    def __init__(self, db: Database, definitions: Definitions, runtime: CaseRuntime):
+        self.db = db
+        self.definitions = definitions
+        self.runtime = runtime
+
+    # -- queries -----------------------------------------------------------
+
+    def inbox(
+        self,
+        actor: Actor,
+        *,
+        role: str | None = None,
+        mine: bool = False,
+        state: str = "open",
+        limit: int = 100,
+    ) -> list[TaskView]:
+        """Tasks the actor may act on: offered to their roles, assigned to them, or theirs as a party."""
+        stmt = select(HumanTask, Case.case_number).join(Case, Case.id == HumanTask.case_id)
+        stmt = stmt.where(HumanTask.state == state, visible_cases_filter(actor))
+        if mine:
+            stmt = stmt.where(HumanTask.assignee_id == actor.user_id)
+        else:
+            roles = sorted(actor.roles & STAFF_ROLES)
+            party_roles = sorted(actor.roles - STAFF_ROLES)
+            offered = [HumanTask.assignee_id == actor.user_id]
+            if roles:
+                offered.append(
+                    and_(
+                        HumanTask.candidate_role.in_(roles),
+                        HumanTask.organisation_id == actor.organisation_id,
+                    )
+                )
+            if party_roles:
+                offered.append(HumanTask.candidate_role.in_(party_roles))
+            stmt = stmt.where(or_(*offered))
+        if role:
+            stmt = stmt.where(HumanTask.candidate_role == role)
+        stmt = stmt.order_by(HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.created_at).limit(
+            min(limit, 500)
+        )
+        with self.db.transaction() as s:
+            return [_view(t, number) for t, number in s.execute(stmt).all()]
+
+    def get_task(self, actor: Actor, task_id: str) -> TaskView:
+        with self.db.transaction() as s:
+            task, case = self._load(s, task_id)
+            require_case_access(s, actor, case, "read")
+            definition = self.definitions.get(s, case.definition_id)
+            _, schema = definition.form_for(task.name)
+            return _view(task, case.case_number, schema)
+
+    # -- commands ----------------------------------------------------------
+
+    def claim(self, actor: Actor, task_id: str) -> TaskView:
+        with self.db.transaction() as s:
+            task, case = self._load_open(s, actor, task_id)
+            self._check_may_act(s, actor, task, case)
+            if task.assignee_id == actor.user_id:
+                return _view(task, case.case_number)
+            if task.assignee_id is not None:
+                raise ConflictError(f"task {task_id} is already claimed by someone else")
+            return self._assign(s, actor, task, case, actor.user_id, "task.claimed")
+
+    def unclaim(self, actor: Actor, task_id: str) -> TaskView:
+        with self.db.transaction() as s:
+            task, case = self._load_open(s, actor, task_id)
+            if task.assignee_id != actor.user_id and not self._supervises(actor):
+                raise PermissionDeniedError("only the assignee or a supervisor may release a task")
+            return self._assign(s, actor, task, case, None, "task.unclaimed")
+
+    def reassign(self, actor: Actor, task_id: str, user_id: int) -> TaskView:
+        with self.db.transaction() as s:
+            task, case = self._load_open(s, actor, task_id)
+            if task.assignee_id != actor.user_id and not self._supervises(actor):
+                raise PermissionDeniedError("only the assignee or a supervisor may reassign a task")
+            target = s.get(User, user_id)
+            if target is None or not target.active:
+                raise NotFoundError("user", user_id)
+            has_role = s.execute(
+                select(exists().where(UserRole.user_id == user_id, UserRole.role == task.candidate_role))
+            ).scalar()
+            if not has_role or target.organisation_id != case.organisation_id:
+                raise PermissionDeniedError(
+                    f"user {user_id} cannot take a {task.candidate_role} task of this case"
+                )
+            return self._assign(s, actor, task, case, user_id, "task.reassigned")
+
+    def complete(self, actor: Actor, task_id: str, data: Mapping[str, Any]) -> Completion:
+        """Validate the form, run the engine, save: exactly once, whoever else tries at the same time."""
+        with self.db.transaction() as s:
+            task, case = self._load_open(s, actor, task_id)
+            self._check_may_act(s, actor, task, case)
+            if task.assignee_id is not None and task.assignee_id != actor.user_id:
+                raise ConflictError(f"task {task_id} is claimed by another user")
+            definition = self.definitions.get(s, case.definition_id)
+            form_key, schema = definition.form_for(task.name)
+            clean = (
+                validate_form(schema, data, schema_key=f"{definition.id}:{form_key}")
+                if schema
+                else dict(data)
+            )
+            run = self.runtime.load(s, case, definition)
+            run.complete_user_task(task.id, clean)
+            now = self.runtime.clock()
+            task.state, task.completed_at, task.completed_by, task.result = (
+                "completed",
+                now,
+                actor.user_id,
+                clean,
+            )
+            if task.assignee_id is None:
+                task.assignee_id = actor.user_id
+            result = self.runtime.save(
+                s,
+                case,
+                definition,
+                run,
+                actor,
+                [
+                    PendingEvent(
+                        "task.completed",
+                        f"task:{task.id}",
+                        {"state": "open"},
+                        {"state": "completed", "name": task.name, "data": clean},
+                    )
+                ],
+                closed_task_id=task.id,
+            )
+            return Completion(task.id, case.id, case.version, [t.id for t in result.opened], result.completed)
+
+    # -- helpers -----------------------------------------------------------
+
+    def _load(self, s: Session, task_id: str, lock: bool = False) -> tuple[HumanTask, Case]:
+        stmt = select(HumanTask, Case).join(Case, Case.id == HumanTask.case_id).where(HumanTask.id == task_id)
+        if lock:
+            # both rows locked: a second writer waits, then re-reads both as committed
+            stmt = stmt.with_for_update()
+        row = s.execute(stmt).first()
+        if row is None:
+            raise UnknownTaskError(task_id)
+        return row[0], row[1]
+
+    def _load_open(self, s: Session, actor: Actor, task_id: str) -> tuple[HumanTask, Case]:
+        task, case = self._load(s, task_id, lock=True)
+        require_case_access(s, actor, case, "write")
+        if task.state != "open":
+            raise TaskNotOpenError(task_id, task.state)
+        return task, case
+
+    def _check_may_act(self, s: Session, actor: Actor, task: HumanTask, case: Case) -> None:
+        is_party = False
+        if actor.user_id is not None and not (actor.roles & STAFF_ROLES):
+            is_party = bool(
+                s.execute(
+                    select(exists().where(CaseParty.case_id == case.id, CaseParty.user_id == actor.user_id))
+                ).scalar()
+            )
+        if not may_act_on_task(actor, task.candidate_role, task.assignee_id, is_party):
+            raise PermissionDeniedError(f"task {task.id} is for role {task.candidate_role}")
+
+    @staticmethod
+    def _supervises(actor: Actor) -> bool:
+        return bool(actor.roles & {"supervisor", "commission_head", "admin"}) or actor.is_system
+
+    def _assign(
+        self, s: Session, actor: Actor, task: HumanTask, case: Case, user_id: int | None, action: str
+    ) -> TaskView:
+        before = task.assignee_id
+        task.assignee_id = user_id
+        case.updated_at = self.runtime.clock()  # bumps the case version
+        append_case_events(
+            s,
+            case,
+            actor,
+            [PendingEvent(action, f"task:{task.id}", {"assignee_id": before}, {"assignee_id": user_id})],
+        )
+        return _view(task, case.case_number)

@@ -23,20 +23,22 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+import pyotp  # noqa: E402
 from sqlalchemy import create_engine, event, text  # noqa: E402
-from workflows.identity import create_user  # noqa: E402
 
 from workflows.audit import SYSTEM, Actor  # noqa: E402
 from workflows.cases import OpenCase  # noqa: E402
 from workflows.config import Settings  # noqa: E402
 from workflows.db import Database  # noqa: E402
 from workflows.definitions import read_all  # noqa: E402
+from workflows.identity import create_user  # noqa: E402
 from workflows.models import Organisation  # noqa: E402
 from workflows.system import System, build_system  # noqa: E402
 
@@ -90,7 +92,7 @@ def fresh_database(url: str) -> Database:
     return db
 
 
-def setup_system(url: str, instance: Path) -> tuple[System, Actor, int]:
+def setup_system(url: str, instance: Path) -> tuple[System, Actor, int, str]:
     db = fresh_database(url)
     settings = Settings(
         instance_dir=instance,
@@ -105,7 +107,7 @@ def setup_system(url: str, instance: Path) -> tuple[System, Actor, int]:
         org = Organisation(kind="commission", name="基准测试仲裁委")
         s.add(org)
         s.flush()
-        user, _ = create_user(
+        user, totp_secret = create_user(
             s,
             username="bench",
             display_name="bench",
@@ -118,7 +120,7 @@ def setup_system(url: str, instance: Path) -> tuple[System, Actor, int]:
         s.flush()
         actor = Actor(user.id, "bench", frozenset({"clerk"}), org.id)
         org_id = org.id
-    return system, actor, org_id
+    return system, actor, org_id, totp_secret or ""
 
 
 def open_loop_case(system: System, actor: Actor, org_id: int) -> str:
@@ -128,7 +130,7 @@ def open_loop_case(system: System, actor: Actor, org_id: int) -> str:
 
 def service_rate(url: str, steps: int) -> float:
     with tempfile.TemporaryDirectory() as tmp:
-        system, actor, org_id = setup_system(url, Path(tmp))
+        system, actor, org_id, _ = setup_system(url, Path(tmp))
         task_id = open_loop_case(system, actor, org_id)
         for _ in range(50):  # warm up caches and prepared statements
             task_id = system.tasks.complete(actor, task_id, {"again": True}).opened_task_ids[0]
@@ -173,7 +175,7 @@ class WriteMeter:
 def growth(url: str, sample: int = 60) -> dict[str, tuple[float, float]]:
     """Median bytes written and time per step at 10 and at 200 tasks of history."""
     with tempfile.TemporaryDirectory() as tmp:
-        system, actor, org_id = setup_system(url, Path(tmp))
+        system, actor, org_id, _ = setup_system(url, Path(tmp))
         meter = WriteMeter(system.db.engine)
         task_id = open_loop_case(system, actor, org_id)
         history = 0
@@ -208,10 +210,14 @@ def growth(url: str, sample: int = 60) -> dict[str, tuple[float, float]]:
 # -- HTTP ------------------------------------------------------------------------------
 
 
-def http_rate(url: str, steps: int) -> float:
-    """Completions/s over real HTTP against one server process (PostgreSQL)."""
+def http_rate(url: str, steps: int, clients: int = 1) -> float:
+    """Completions/s over real HTTP against one server process (PostgreSQL).
+
+    `clients` keep-alive connections each drive their own cases concurrently; the one server
+    process runs as many request threads (like a gthread worker).  Total `steps` completions.
+    """
     with tempfile.TemporaryDirectory() as tmp:
-        system, _, org_id = setup_system(url, Path(tmp))
+        system, _, org_id, totp_secret = setup_system(url, Path(tmp))
         system.db.dispose()
         port = 18765
         env = {
@@ -222,7 +228,7 @@ def http_rate(url: str, steps: int) -> float:
             "LABORCASE_SECRET_KEY": SECRET,
         }
         server = subprocess.Popen(
-            [sys.executable, str(ROOT / "benchmarks" / "http_server.py"), str(port)],
+            [sys.executable, str(ROOT / "benchmarks" / "http_server.py"), str(port), str(clients)],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
@@ -230,46 +236,51 @@ def http_rate(url: str, steps: int) -> float:
         try:
             conn = _wait_for(port)
             status, body = _call(
-                conn, "POST", "/api/v1/auth/token", {"username": "bench", "password": PASSWORD, "totp": ""}
+                conn,
+                "POST",
+                "/api/v1/auth/token",
+                {"username": "bench", "password": PASSWORD, "totp": pyotp.TOTP(totp_secret).now()},
             )
             if status != 200:
                 raise RuntimeError(f"token: {status} {body}")
             headers = {"Authorization": f"Bearer {body['access_token']}"}
+            case_body = {
+                "process_key": "loop_process",
+                "case_type": "enquiry",
+                "title": "基准",
+                "organisation_id": org_id,
+            }
 
-            def open_case() -> str:
-                st, b = _call(
-                    conn,
-                    "POST",
-                    "/api/v1/cases",
-                    {
-                        "process_key": "loop_process",
-                        "case_type": "enquiry",
-                        "title": "基准",
-                        "organisation_id": org_id,
-                    },
-                    headers,
-                )
-                if st != 201:
-                    raise RuntimeError(f"open case: {st} {b}")
-                return str(b["open_tasks"][0]["id"])
+            def drive(n: int, warmup: int = 0) -> None:
+                c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
 
-            def complete(task: str, again: bool) -> dict[str, Any]:
-                st, b = _call(
-                    conn, "POST", f"/api/v1/tasks/{task}/complete", {"data": {"again": again}}, headers
-                )
-                if st != 200:
-                    raise RuntimeError(f"complete: {st} {b}")
-                return b
+                def open_case() -> str:
+                    st, b = _call(c, "POST", "/api/v1/cases", case_body, headers)
+                    if st != 201:
+                        raise RuntimeError(f"open case: {st} {b}")
+                    return str(b["open_tasks"][0]["id"])
 
-            task_id = open_case()
-            for _ in range(30):
-                task_id = complete(task_id, True)["opened_task_ids"][0]
-            task_id = open_case()
-            t0 = time.perf_counter()
-            for i in range(steps):
-                result = complete(task_id, (i + 1) % 10 != 0)
-                task_id = open_case() if result["case_closed"] else result["opened_task_ids"][0]
-            return steps / (time.perf_counter() - t0)
+                task_id = open_case()
+                for i in range(warmup + n):
+                    st, b = _call(
+                        c,
+                        "POST",
+                        f"/api/v1/tasks/{task_id}/complete",
+                        {"data": {"again": (i + 1) % 10 != 0}},
+                        headers,
+                    )
+                    if st != 200:
+                        raise RuntimeError(f"complete: {st} {b}")
+                    task_id = open_case() if b["case_closed"] else b["opened_task_ids"][0]
+                c.close()
+
+            drive(30)
+            per_client = steps // clients
+            with ThreadPoolExecutor(clients) as pool:
+                t0 = time.perf_counter()
+                for f in [pool.submit(drive, per_client) for _ in range(clients)]:
+                    f.result()
+                return per_client * clients / (time.perf_counter() - t0)
         finally:
             server.terminate()
             try:
@@ -315,6 +326,7 @@ def main() -> None:
         default=os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/laborcase_bench"),
     )
     parser.add_argument("--skip-http", action="store_true")
+    parser.add_argument("--clients", type=int, default=4, help="concurrent HTTP clients (server threads)")
     args = parser.parse_args()
 
     rows: list[tuple[str, str]] = []
@@ -334,8 +346,10 @@ def main() -> None:
         )
     run("service layer, PostgreSQL (TCP 127.0.0.1)", lambda: service_rate(args.pg, args.steps))
     if not args.skip_http:
+        run("HTTP API, PostgreSQL, one server process, 1 client", lambda: http_rate(args.pg, args.steps, 1))
         run(
-            "HTTP API, PostgreSQL, one server process [target >= 300]", lambda: http_rate(args.pg, args.steps)
+            f"HTTP API, PostgreSQL, one server process, {args.clients} clients [target >= 300]",
+            lambda: http_rate(args.pg, args.steps, args.clients),
         )
 
     print("\nStep cost vs case history (PostgreSQL, case loaded from the database every step):")

@@ -5,11 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from workflows.identity import create_user
-
 from workflows.audit import SYSTEM, Actor
 from workflows.config import Settings
 from workflows.db import Database
+from workflows.identity import create_user
 from workflows.models import Organisation
 from workflows.system import System, build_system
 

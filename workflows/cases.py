@@ -27,6 +27,7 @@ from workflows.models import (
     HumanTask,
     Organisation,
     Person,
+    StoredFile,
 )
 from workflows.numbering import format_case_number, next_serial
 from workflows.roles import STAFF_ROLES
@@ -400,4 +401,25 @@ class CaseService:
                     "hash": e.hash,
                 }
                 for e in events
+            ]
+
+    def documents(self, actor: Actor, case_id: int) -> list[dict[str, Any]]:
+        """Metadata of the files kept for a case (content is fetched through the storage port)."""
+        with self.db.transaction() as s:
+            case = self._get(s, actor, case_id)
+            files = s.execute(
+                select(StoredFile).where(StoredFile.case_id == case.id).order_by(StoredFile.id)
+            ).scalars()
+            return [
+                {
+                    "id": f.id,
+                    "kind": f.kind,
+                    "filename": f.filename,
+                    "content_type": f.content_type,
+                    "sha256": f.sha256,
+                    "size": f.size,
+                    "created_at": f.created_at,
+                    "state": f.state,
+                }
+                for f in files
             ]

@@ -28,6 +28,9 @@ class Settings:
     timezone: str = field(default_factory=lambda: _env("LABORCASE_TIMEZONE", "Asia/Shanghai"))
     token_ttl_seconds: int = field(default_factory=lambda: int(_env("LABORCASE_TOKEN_TTL", "3600")))
     due_soon_days: int = field(default_factory=lambda: int(_env("LABORCASE_DUE_SOON_DAYS", "2")))
+    secure_cookies: bool = field(
+        default_factory=lambda: _env("LABORCASE_SECURE_COOKIES", "0") not in ("0", "false", "no")
+    )
     require_totp_for_staff: bool = field(
         default_factory=lambda: _env("LABORCASE_REQUIRE_TOTP", "1") not in ("0", "false", "no")
     )

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.pool import NullPool
@@ -58,6 +58,11 @@ def is_postgres(engine: Engine) -> bool:
     return engine.dialect.name == "postgresql"
 
 
+def _is_unique_violation(exc: IntegrityError) -> bool:
+    code = getattr(exc.orig, "sqlstate", None)
+    return code == "23505" or "UNIQUE constraint failed" in str(exc.orig)
+
+
 class Database:
     """Engine plus session factory; `transaction()` is the unit of work."""
 
@@ -79,6 +84,10 @@ class Database:
                 yield session
         except StaleDataError as exc:
             raise ConflictError("the record was changed by someone else; reload and retry") from exc
+        except IntegrityError as exc:
+            if _is_unique_violation(exc):
+                raise ConflictError("the same record was created concurrently; reload and retry") from exc
+            raise
         except OperationalError as exc:
             if _is_serialization_failure(exc):
                 raise ConflictError("concurrent change; retry") from exc

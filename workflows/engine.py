@@ -210,7 +210,7 @@ def _compile_script(source: str) -> Any:
 ServiceFunction = Callable[..., Any]
 
 
-class _RestrictedEnvironment(BasePythonScriptEngineEnvironment):  # type: ignore[misc]
+class _RestrictedEnvironment(BasePythonScriptEngineEnvironment):
     """Evaluates BPMN expressions and scripts with RestrictedPython.
 
     No imports, no dunder access, only a whitelist of builtins.  Task data is
@@ -249,7 +249,7 @@ class _RestrictedEnvironment(BasePythonScriptEngineEnvironment):  # type: ignore
         return json.dumps(func(**params), default=str)
 
 
-class _ScriptEngine(PythonScriptEngine):  # type: ignore[misc]
+class _ScriptEngine(PythonScriptEngine):
     """Spiff's engine, with service-call failures reported as task errors.
 
     (SpiffWorkflow 3.2's `call_service` error path refers to an undefined name.)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
-from functools import lru_cache
 from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker
@@ -21,11 +21,18 @@ def check_schema(schema: Mapping[str, Any]) -> None:
         raise SchemaError('a form schema must describe an object ("type": "object")')
 
 
-@lru_cache(maxsize=512)
-def _validator(schema_json: str) -> Draft202012Validator:
-    import json
+_VALIDATORS: dict[str, Draft202012Validator] = {}
 
-    return Draft202012Validator(json.loads(schema_json), format_checker=_FORMATS)
+
+def _validator(schema: Mapping[str, Any], schema_key: str | None) -> Draft202012Validator:
+    """A compiled validator, cached under `schema_key` (stable per definition version) when given."""
+    key = schema_key or json.dumps(schema, sort_keys=True, ensure_ascii=False)
+    validator = _VALIDATORS.get(key)
+    if validator is None:
+        if len(_VALIDATORS) > 1024:
+            _VALIDATORS.clear()
+        validator = _VALIDATORS[key] = Draft202012Validator(dict(schema), format_checker=_FORMATS)
+    return validator
 
 
 def _pointer(path: Any) -> str:
@@ -38,11 +45,9 @@ def validate_form(schema: Mapping[str, Any], data: Any, schema_key: str | None =
 
     Pointers are JSON pointers relative to the submitted form data.
     """
-    import json
-
     if not isinstance(data, Mapping):
         raise ValidationError("表单数据必须是对象", [FieldProblem("", "expected an object")])
-    validator = _validator(schema_key or json.dumps(schema, sort_keys=True))
+    validator = _validator(schema, schema_key)
     problems = []
     for err in sorted(validator.iter_errors(dict(data)), key=lambda e: list(e.absolute_path)):
         path = list(err.absolute_path)

@@ -166,7 +166,7 @@ class Case(Base):
     parties: Mapped[list[CaseParty]] = relationship(cascade="all, delete-orphan", lazy="raise")
     claims: Mapped[list[Claim]] = relationship(cascade="all, delete-orphan", lazy="raise")
 
-    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
 
 class CaseParty(Base):

@@ -101,7 +101,8 @@ class CaseRuntime:
         ready = {t.id: t for t in run.ready_user_tasks()}
         waiting = {t.task_id: t for t in run.waiting_timers()}
         meta = dict(after.meta)
-        meta["human"] = {tid: t.name for tid, t in ready.items()}
+        # open inbox items and the deadline rule each carries ("" for none)
+        meta["human"] = {tid: t.properties.get(DEADLINE_PROPERTY, "") for tid, t in ready.items()}
         meta["timers"] = {tid: t.due_at.isoformat() for tid, t in waiting.items()}
 
         result = StepResult(completed=run.completed)
@@ -148,10 +149,10 @@ class CaseRuntime:
                 audit.append(
                     PendingEvent("task.cancelled", f"task:{tid}", {"state": "open"}, {"state": "cancelled"})
                 )
-                if self.deadlines is not None:
+                if self.deadlines is not None and old_human[tid]:
                     self.deadlines.task_closed(session, case, tid, "cancelled", actor)
             result.cancelled = gone_ids
-        if closed_task_id is not None and self.deadlines is not None:
+        if closed_task_id is not None and self.deadlines is not None and old_human.get(closed_task_id):
             self.deadlines.task_closed(session, case, closed_task_id, "completed", actor)
 
         # 4. timers

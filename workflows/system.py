@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from workflows.administration import Administration
 from workflows.audit import SYSTEM
 from workflows.cases import CaseService
 from workflows.config import Settings
 from workflows.db import Database
+from workflows.deadline_service import DeadlineService
 from workflows.definitions import Definitions, read_all
 from workflows.engine import Engine
 from workflows.messages import MessageService
@@ -32,6 +34,8 @@ class System:
     tasks: TaskService
     messages: MessageService
     timers: TimerService
+    deadlines: DeadlineService
+    administration: Administration
 
     def bootstrap(self) -> list[ProcessDefinition]:
         """Migrate the schema and deploy the process folders (a no-op when nothing changed)."""
@@ -56,4 +60,6 @@ def build_system(settings: Settings, *, clock: Clock = utcnow, database: Databas
         tasks=TaskService(db, definitions, runtime),
         messages=MessageService(db, definitions, runtime),
         timers=TimerService(db, definitions, runtime),
+        deadlines=DeadlineService(db, clock, settings.due_soon_days),
+        administration=Administration(db, definitions),
     )

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from workflows.access import may_act_on_task, require_case_access, visible_cases_filter
 from workflows.audit import Actor, PendingEvent, append_case_events
 from workflows.db import Database
+from workflows.deadlines import ESCALATION_TASK
 from workflows.definitions import Definitions
 from workflows.errors import (
     ConflictError,
@@ -50,6 +51,19 @@ class Completion:
     case_version: int
     opened_task_ids: list[str]
     case_closed: bool
+
+
+#: What a supervisor records when handling an overdue item (超期督办).
+ESCALATION_FORM: Mapping[str, Any] = {
+    "type": "object",
+    "title": "超期督办",
+    "properties": {
+        "instruction": {"type": "string", "title": "督办意见", "minLength": 2, "maxLength": 2000},
+        "responsible_user_id": {"type": "integer", "title": "责任人"},
+    },
+    "required": ["instruction"],
+    "additionalProperties": False,
+}
 
 
 def _view(task: HumanTask, case_number: str, schema: Mapping[str, Any] | None = None) -> TaskView:
@@ -117,6 +131,8 @@ class TaskService:
         with self.db.transaction() as s:
             task, case = self._load(s, task_id)
             require_case_access(s, actor, case, "read")
+            if task.name == ESCALATION_TASK:
+                return _view(task, case.case_number, ESCALATION_FORM)
             definition = self.definitions.get(s, case.definition_id)
             _, schema = definition.form_for(task.name)
             return _view(task, case.case_number, schema)
@@ -164,6 +180,8 @@ class TaskService:
             self._check_may_act(s, actor, task, case)
             if task.assignee_id is not None and task.assignee_id != actor.user_id:
                 raise ConflictError(f"task {task_id} is claimed by another user")
+            if task.name == ESCALATION_TASK:
+                return self._complete_escalation(s, actor, task, case, data)
             definition = self.definitions.get(s, case.definition_id)
             form_key, schema = definition.form_for(task.name)
             clean = (
@@ -199,6 +217,37 @@ class TaskService:
                 closed_task_id=task.id,
             )
             return Completion(task.id, case.id, case.version, [t.id for t in result.opened], result.completed)
+
+    def _complete_escalation(
+        self, s: Session, actor: Actor, task: HumanTask, case: Case, data: Mapping[str, Any]
+    ) -> Completion:
+        """A 超期督办 item is the platform's, not the process's: record the supervisor's instruction."""
+        clean = validate_form(ESCALATION_FORM, data, schema_key="platform:overdue_escalation")
+        now = self.runtime.clock()
+        task.state, task.completed_at, task.completed_by, task.result = (
+            "completed",
+            now,
+            actor.user_id,
+            clean,
+        )
+        if task.assignee_id is None:
+            task.assignee_id = actor.user_id
+        case.updated_at = now  # bumps the case version
+        append_case_events(
+            s,
+            case,
+            actor,
+            [
+                PendingEvent(
+                    "escalation.handled",
+                    f"task:{task.id}",
+                    {"state": "open"},
+                    {"state": "completed", "name": task.name, "data": clean},
+                )
+            ],
+        )
+        s.flush()
+        return Completion(task.id, case.id, case.version, [], case.status == "closed")
 
     # -- helpers -----------------------------------------------------------
 

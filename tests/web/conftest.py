@@ -1,0 +1,59 @@
+"""An app over the fixture processes, with people and a helper to call the API as one of them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from tests.support import SECRET, People, fixture_system, make_people
+from web.app import create_app
+from workflows.audit import Actor
+from workflows.db import Database
+from workflows.identity import issue_access_token
+from workflows.system import System
+
+
+class ApiClient:
+    """Calls /api/v1 with a bearer token for `actor`."""
+
+    def __init__(self, client: FlaskClient, actor: Actor | None):
+        self.client = client
+        self.headers = {"Authorization": f"Bearer {issue_access_token(actor, SECRET, 600)}"} if actor else {}
+
+    def get(self, path: str, **kw: Any) -> Any:
+        return self.client.get(f"/api/v1{path}", headers=self.headers, **kw)
+
+    def post(self, path: str, json: Any = None, **kw: Any) -> Any:
+        return self.client.post(f"/api/v1{path}", json=json, headers=self.headers, **kw)
+
+
+@pytest.fixture
+def system(db: Database, tmp_path: Path) -> System:
+    return fixture_system(db, tmp_path)
+
+
+@pytest.fixture
+def people(db: Database) -> People:
+    return make_people(db)
+
+
+@pytest.fixture
+def app(system: System) -> Iterator[Flask]:
+    app = create_app(system=system)
+    app.config["TESTING"] = True
+    yield app
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def as_user(client: FlaskClient) -> Any:
+    return lambda actor: ApiClient(client, actor)

@@ -1,0 +1,63 @@
+"""The `laborcase` command line against a real database."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import text
+
+from tests.support import FIXTURE_BPMN, SECRET, People, fixture_system
+from web.cli import main
+from workflows.cases import OpenCase
+from workflows.db import Database
+
+
+@pytest.fixture
+def env(db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    bpmn = tmp_path / "bpmn"
+    shutil.copytree(FIXTURE_BPMN, bpmn, ignore=shutil.ignore_patterns("*.py"))
+    monkeypatch.setenv("LABORCASE_DATABASE_URL", db.url)
+    monkeypatch.setenv("LABORCASE_INSTANCE", str(tmp_path / "instance"))
+    monkeypatch.setenv("LABORCASE_BPMN_DIR", str(bpmn))
+    monkeypatch.setenv("LABORCASE_SECRET_KEY", SECRET)
+    return bpmn
+
+
+def test_deploy_is_versioned_by_content_and_idempotent(env: Path) -> None:
+    first = CliRunner().invoke(main, ["deploy"])
+    assert first.exit_code == 0, first.output
+    assert "deployed loop_process v1" in first.output
+    again = CliRunner().invoke(main, ["deploy"])
+    assert again.exit_code == 0 and "nothing changed" in again.output
+
+
+def test_deploy_of_a_broken_file_names_it_and_changes_nothing(env: Path, db: Database) -> None:
+    assert CliRunner().invoke(main, ["deploy"]).exit_code == 0
+    main_file = env / "loop_process" / "loop_process.bpmn"
+    main_file.write_text(main_file.read_text().replace('name="clerk"', 'name="no_such_role"'))
+    result = CliRunner().invoke(main, ["deploy"])
+    assert result.exit_code == 1
+    assert "loop_process.bpmn" in result.output and "no_such_role" in result.output
+    with db.engine.connect() as conn:
+        versions = conn.execute(
+            text("SELECT count(*) FROM process_definition WHERE process_key = 'loop_process'")
+        ).scalar()
+    assert versions == 1
+
+
+def test_audit_verify_detects_an_altered_row(env: Path, db: Database, tmp_path: Path) -> None:
+    from tests.support import make_people
+
+    system = fixture_system(db, tmp_path, env)
+    people: People = make_people(db)
+    system.cases.open_case(people.clerk, OpenCase("loop_process", "enquiry", "咨询", people.org_id))
+    ok = CliRunner().invoke(main, ["audit", "verify"])
+    assert ok.exit_code == 0 and "intact" in ok.output
+    with db.engine.begin() as conn:
+        conn.execute(text("UPDATE audit_event SET actor_label = 'someone else' WHERE seq = 1"))
+    broken = CliRunner().invoke(main, ["audit", "verify"])
+    assert broken.exit_code == 1
+    assert "BROKEN" in broken.output

@@ -1,0 +1,232 @@
+"""Marshmallow schemas of the REST API: request bodies are validated here, shapes documented in OpenAPI."""
+
+from __future__ import annotations
+
+from marshmallow import RAISE, Schema, fields, validate
+
+
+class Strict(Schema):
+    class Meta:
+        unknown = RAISE  # an unknown field is an error with its pointer, never silently dropped
+
+
+# -- auth ---------------------------------------------------------------------
+
+
+class TokenRequest(Strict):
+    username = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    password = fields.String(required=True, validate=validate.Length(min=1, max=256), load_only=True)
+    totp = fields.String(
+        load_default=None, validate=validate.Regexp(r"^\d{6}$"), metadata={"description": "staff"}
+    )
+
+
+class TokenResponse(Schema):
+    access_token = fields.String()
+    token_type = fields.String()
+    expires_in = fields.Integer()
+
+
+# -- cases --------------------------------------------------------------------
+
+
+class PartyIn(Strict):
+    role = fields.String(
+        required=True, validate=validate.OneOf(["applicant", "respondent", "agent", "third_party"])
+    )
+    kind = fields.String(load_default="person", validate=validate.OneOf(["person", "organisation"]))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    resident_id = fields.String(load_default=None, validate=validate.Length(equal=18))
+    phone = fields.String(load_default=None, validate=validate.Regexp(r"^[0-9+\- ]{5,20}$"))
+    uscc = fields.String(load_default=None, validate=validate.Regexp(r"^[0-9A-HJ-NPQRTUWXY]{18}$"))
+    user_id = fields.Integer(load_default=None)
+
+
+class ClaimIn(Strict):
+    claim_type = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    description = fields.String(load_default="", validate=validate.Length(max=2000))
+    amount = fields.Decimal(load_default=None, places=2, as_string=True, validate=validate.Range(min=0))
+    period_start = fields.Date(load_default=None)
+    period_end = fields.Date(load_default=None)
+
+
+class OpenCaseIn(Strict):
+    process_key = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    case_type = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    organisation_id = fields.Integer(required=True)
+    parties = fields.List(fields.Nested(PartyIn), load_default=list)
+    claims = fields.List(fields.Nested(ClaimIn), load_default=list)
+    data = fields.Dict(keys=fields.String(), load_default=dict)
+
+
+class CaseListArgs(Strict):
+    status = fields.String(load_default=None)
+    case_type = fields.String(load_default=None)
+    q = fields.String(load_default=None, validate=validate.Length(max=100))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+
+
+class CaseSummary(Schema):
+    id = fields.Integer()
+    case_number = fields.String()
+    case_type = fields.String()
+    title = fields.String()
+    status = fields.String()
+    updated_at = fields.DateTime()
+    version = fields.Integer()
+
+
+class CasePage(Schema):
+    items = fields.List(fields.Nested(CaseSummary))
+    total = fields.Integer()
+
+
+class CaseOut(Schema):
+    id = fields.Integer()
+    case_number = fields.String()
+    case_type = fields.String()
+    title = fields.String()
+    status = fields.String()
+    organisation_id = fields.Integer()
+    process_key = fields.String()
+    definition_version = fields.Integer()
+    version = fields.Integer()
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+    parties = fields.List(fields.Dict())
+    claims = fields.List(fields.Dict())
+    links = fields.List(fields.Dict())
+    open_tasks = fields.List(fields.Dict())
+    deadlines = fields.List(fields.Dict())
+
+
+class LinkIn(Strict):
+    to_case_id = fields.Integer(required=True)
+    relation = fields.String(required=True)
+
+
+class MessageIn(Strict):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    payload = fields.Dict(keys=fields.String(), load_default=dict)
+
+
+class DeliveryOut(Schema):
+    case_id = fields.Integer()
+    case_number = fields.String()
+    message = fields.String()
+    opened_task_ids = fields.List(fields.String())
+    case_closed = fields.Boolean()
+
+
+class HistoryEvent(Schema):
+    seq = fields.Integer()
+    at = fields.DateTime()
+    actor = fields.String()
+    action = fields.String()
+    entity = fields.String()
+    before = fields.Raw(allow_none=True)
+    after = fields.Raw(allow_none=True)
+    hash = fields.String()
+
+
+class DocumentOut(Schema):
+    id = fields.Integer()
+    kind = fields.String()
+    filename = fields.String()
+    content_type = fields.String()
+    sha256 = fields.String()
+    size = fields.Integer()
+    created_at = fields.DateTime()
+    state = fields.String()
+
+
+# -- tasks --------------------------------------------------------------------
+
+
+class InboxArgs(Strict):
+    role = fields.String(load_default=None)
+    mine = fields.Boolean(load_default=False)
+    state = fields.String(load_default="open", validate=validate.OneOf(["open", "completed", "cancelled"]))
+    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
+
+
+class TaskOut(Schema):
+    id = fields.String()
+    case_id = fields.Integer()
+    case_number = fields.String()
+    name = fields.String()
+    title = fields.String()
+    candidate_role = fields.String(allow_none=True)
+    assignee_id = fields.Integer(allow_none=True)
+    state = fields.String()
+    due_at = fields.DateTime(allow_none=True)
+    created_at = fields.DateTime()
+    form_key = fields.String(allow_none=True)
+    form_schema = fields.Dict(allow_none=True)
+
+
+class CompleteIn(Strict):
+    data = fields.Dict(keys=fields.String(), required=True, metadata={"description": "the task form"})
+
+
+class CompletionOut(Schema):
+    task_id = fields.String()
+    case_id = fields.Integer()
+    case_version = fields.Integer()
+    opened_task_ids = fields.List(fields.String())
+    case_closed = fields.Boolean()
+
+
+class ReassignIn(Strict):
+    user_id = fields.Integer(required=True)
+
+
+# -- deadlines ----------------------------------------------------------------
+
+
+class DeadlineOut(Schema):
+    id = fields.Integer()
+    case_id = fields.Integer()
+    rule = fields.String()
+    legal_basis = fields.String()
+    human_task_id = fields.String(allow_none=True)
+    started_on = fields.Date()
+    due_on = fields.Date()
+    state = fields.String()
+    status = fields.String()
+    extension_days = fields.Integer()
+    suspended_days = fields.Integer()
+    history = fields.List(fields.Dict())
+
+
+class DeadlineChangeIn(Strict):
+    action = fields.String(required=True, validate=validate.OneOf(["suspend", "resume", "restart", "extend"]))
+    reason = fields.String(required=True, validate=validate.Length(min=2, max=1000))
+    on_date = fields.Date(load_default=None)
+    days = fields.Integer(load_default=None, validate=validate.Range(min=1, max=365))
+
+
+# -- definitions and audit ----------------------------------------------------
+
+
+class DefinitionOut(Schema):
+    id = fields.Integer()
+    process_key = fields.String()
+    version = fields.Integer()
+    name = fields.String()
+    content_hash = fields.String()
+    deployed_at = fields.DateTime()
+
+
+class AuditProblemOut(Schema):
+    chain = fields.String()
+    seq = fields.Integer(allow_none=True)
+    event_id = fields.Integer(allow_none=True)
+    problem = fields.String()
+
+
+class AuditVerifyOut(Schema):
+    intact = fields.Boolean()
+    problems = fields.List(fields.Nested(AuditProblemOut))

@@ -1,0 +1,66 @@
+"""The Flask application: REST API, case UI and portal over the domain services."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from flask import Flask, Response, request
+from flask_babel import Babel
+from flask_wtf.csrf import CSRFProtect
+
+from web.api import register_api
+from web.i18n import DEFAULT, select_locale
+from web.problems import problem_from_error
+from workflows.config import Settings
+from workflows.errors import LaborcaseError
+from workflows.system import System, build_system
+
+
+def create_app(settings: Settings | None = None, system: System | None = None) -> Flask:
+    """Build the app; `system` lets tests and the embedded runner share one set of services."""
+    settings = settings or (system.settings if system else Settings())
+    system = system or build_system(settings)
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.secure_cookies,
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=8),
+        MAX_CONTENT_LENGTH=20 * 1024 * 1024,
+        WTF_CSRF_TIME_LIMIT=None,
+        BABEL_DEFAULT_LOCALE=DEFAULT,
+        BABEL_TRANSLATION_DIRECTORIES="translations",
+        JSON_AS_ASCII=False,
+    )
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.extensions["laborcase"] = system
+    Babel(app, locale_selector=select_locale)
+    register_api(app, CSRFProtect(app))
+
+    from web.ui import bp as ui
+
+    app.register_blueprint(ui)
+
+    @app.errorhandler(LaborcaseError)
+    def domain_error(error: LaborcaseError) -> Any:
+        if request.path.startswith("/api/"):
+            return problem_from_error(error)
+        from web.ui import render_error
+
+        return render_error(error)
+
+    @app.after_request
+    def security_headers(response: Response) -> Response:
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if response.mimetype == "text/html":
+            response.headers.setdefault(
+                "Content-Security-Policy",
+                "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'",
+            )
+        return response
+
+    return app

@@ -1,0 +1,188 @@
+"""`laborcase` command line: serve, worker, migrate, deploy, audit verify, create-user, demo."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+import threading
+from typing import Any
+
+import click
+
+from workflows.audit import SYSTEM
+from workflows.config import Settings
+from workflows.errors import LaborcaseError
+from workflows.system import System, build_system
+
+
+def _system() -> System:
+    return build_system(Settings())
+
+
+def _fail(error: LaborcaseError) -> None:
+    click.echo(f"error: {error.message}", err=True)
+    for p in getattr(error, "problems", []):
+        click.echo(f"  {p.pointer or '/'}: {p.message}", err=True)
+    sys.exit(1)
+
+
+@click.group()
+@click.option("-v", "--verbose", is_flag=True, help="debug logging")
+def main(verbose: bool) -> None:
+    """Laborcase: labour-rights case management."""
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+@main.command()
+def migrate() -> None:
+    """Bring the database schema to the newest migration."""
+    _system().db.create_schema()
+    click.echo("schema up to date")
+
+
+@main.command()
+def deploy() -> None:
+    """Validate and deploy every process folder under the bpmn directory (all or nothing)."""
+    system = _system()
+    try:
+        deployed = system.bootstrap()
+    except LaborcaseError as exc:
+        _fail(exc)
+    for row in deployed:
+        click.echo(f"deployed {row.process_key} v{row.version} ({row.content_hash[:12]})")
+    if not deployed:
+        click.echo("nothing changed")
+
+
+@main.group()
+def audit() -> None:
+    """The hash-chained audit trail."""
+
+
+@audit.command("verify")
+def audit_verify() -> None:
+    """Recompute every chain; exit 1 and list the rows if anything was altered or removed."""
+    problems = _system().administration.verify_audit(SYSTEM)
+    for p in problems:
+        click.echo(f"{p['chain']} seq={p['seq']} event={p['event_id']}: {p['problem']}")
+    if problems:
+        click.echo(f"audit trail BROKEN: {len(problems)} problem(s)", err=True)
+        sys.exit(1)
+    click.echo("audit trail intact")
+
+
+@main.command("create-user")
+@click.option("--username", required=True)
+@click.option("--name", "display_name", required=True)
+@click.option("--role", "roles", multiple=True, required=True)
+@click.option("--organisation-id", type=int)
+@click.password_option()
+def create_user_command(
+    username: str, display_name: str, roles: tuple[str, ...], organisation_id: int | None, password: str
+) -> None:
+    """Create an account; staff get a TOTP secret to enrol (printed once)."""
+    from workflows.identity import create_user, totp_provisioning_uri
+
+    system = _system()
+    try:
+        with system.db.transaction() as s:
+            _, secret = create_user(
+                s,
+                username=username,
+                display_name=display_name,
+                password=password,
+                roles=set(roles),
+                organisation_id=organisation_id,
+                actor=SYSTEM,
+                secret_key=system.settings.secret_key,
+            )
+    except LaborcaseError as exc:
+        _fail(exc)
+    click.echo(f"created {username}")
+    if secret:
+        click.echo(f"TOTP secret (enrol now, shown once): {secret}")
+        click.echo(totp_provisioning_uri(secret, username))
+
+
+@main.command("demo-code")
+@click.argument("username")
+def demo_code_command(username: str) -> None:
+    """Print the current one-time code of a demo staff account (embedded demo only)."""
+    from workflows.demo import demo_code
+
+    try:
+        click.echo(demo_code(Settings().instance_dir, username))
+    except LookupError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+
+
+def _prepare(system: System, demo: bool) -> None:
+    from workflows.demo import has_data, load_demo
+
+    system.bootstrap()
+    if demo and not has_data(system):
+        path = load_demo(system, system.settings.instance_dir)
+        click.echo(f"demo data loaded; accounts in {path}")
+
+
+@main.command()
+@click.option("--poll", default=1.0, show_default=True, help="seconds between polls when idle")
+def worker(poll: float) -> None:
+    """Run a timer/escalation worker until SIGTERM/SIGINT (run as many as you like)."""
+    from workflows.worker import run_worker
+
+    system = _system()
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    run_worker(system.timers, system.deadlines, poll_seconds=poll, should_stop=stop.is_set)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--threads", default=8, show_default=True, type=int)
+@click.option(
+    "--demo/--no-demo", default=True, show_default=True, help="load demo data into an empty database"
+)
+@click.option("--worker/--no-worker", "with_worker", default=True, show_default=True)
+def serve(host: str, port: int, threads: int, demo: bool, with_worker: bool) -> None:
+    """Migrate, deploy processes, (demo data), then serve the UI and API with a worker thread."""
+    import waitress
+
+    from web.app import create_app
+    from workflows.worker import run_worker
+
+    system = _system()
+    try:
+        _prepare(system, demo)
+    except LaborcaseError as exc:
+        _fail(exc)
+    stop = threading.Event()
+    if with_worker:
+        thread = threading.Thread(
+            target=run_worker,
+            kwargs={"timers": system.timers, "deadlines": system.deadlines, "should_stop": stop.is_set},
+            name="laborcase-worker",
+            daemon=True,
+        )
+        thread.start()
+    app = create_app(system=system)
+    click.echo(f"Laborcase on http://{host}:{port}/  (database {system.settings.database_url})")
+    try:
+        waitress.serve(app, host=host, port=port, threads=threads, ident="laborcase")
+    finally:
+        stop.set()
+
+
+def run(*args: Any) -> None:  # pragma: no cover - convenience for `python -m web.cli`
+    main(*args)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

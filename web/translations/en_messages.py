@@ -1,0 +1,89 @@
+"""English UI strings (message ids are the Chinese originals).  Regenerate the catalogue with
+`python web/translations/en_messages.py` after adding strings; it rewrites en/LC_MESSAGES/messages.po
+and compiles messages.mo."""
+
+EN = {
+    "任务已完成：%(title)s": "Task completed: %(title)s",
+    "已签收任务": "Task claimed",
+    "劳动保障案件管理": "Labour Case Management",
+    "待办": "Inbox",
+    "案件": "Cases",
+    "退出": "Log out",
+    "状态": "Status",
+    "流程": "Process",
+    "当事人": "Parties",
+    "仲裁请求": "Claims",
+    "类型": "Type",
+    "内容": "Description",
+    "金额": "Amount",
+    "待办任务": "Open tasks",
+    "期限": "Deadline",
+    "无": "None",
+    "法定期限": "Statutory deadlines",
+    "依据": "Legal basis",
+    "起算日": "Start",
+    "届满日": "Due",
+    "办理记录": "History",
+    "案号或标题": "Case number or title",
+    "查询": "Search",
+    "共 %(n)s 件": "%(n)s cases",
+    "案号": "Case number",
+    "标题": "Title",
+    "更新时间": "Updated",
+    "出错了": "Something went wrong",
+    "返回待办": "Back to inbox",
+    "全部": "All",
+    "我签收的": "Claimed by me",
+    "任务": "Task",
+    "岗位": "Role",
+    "办理期限": "Due",
+    "签收人": "Assignee",
+    "已签收": "Claimed",
+    "未签收": "Unclaimed",
+    "暂无待办任务。": "No open tasks.",
+    "登录": "Log in",
+    "工作人员须输入身份验证器中的6位动态验证码；当事人无需填写。": (
+        "Staff enter the 6-digit code from their authenticator app; parties leave it empty."
+    ),
+    "该任务已办结。": "This task is closed.",
+    "签收": "Claim",
+    "提交": "Submit",
+    "用户名": "Username",
+    "密码": "Password",
+    "动态验证码": "One-time code",
+    # role labels (workflows/roles.py)
+    "劳动者": "Worker",
+    "用人单位经办人": "Employer agent",
+    "调解员": "Mediator",
+    "书记员": "Clerk",
+    "仲裁员": "Arbitrator",
+    "仲裁委员会负责人": "Commission head",
+    "劳动保障监察员": "Labour inspector",
+    "信访工作人员": "Petition officer",
+    "工伤认定经办人": "Work-injury officer",
+    "科室负责人": "Supervisor",
+    "系统管理员": "Administrator",
+    "人民法院（系统对接）": "People's court (system)",
+}
+
+
+def main() -> None:
+    from pathlib import Path
+
+    from babel.messages.catalog import Catalog
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import write_po
+
+    folder = Path(__file__).parent / "en" / "LC_MESSAGES"
+    folder.mkdir(parents=True, exist_ok=True)
+    catalog = Catalog(locale="en", domain="messages", project="laborcase")
+    for msgid, text in EN.items():
+        catalog.add(msgid, text)
+    with open(folder / "messages.po", "wb") as f:
+        write_po(f, catalog, omit_header=False)
+    with open(folder / "messages.mo", "wb") as f:
+        write_mo(f, catalog)
+
+
+if __name__ == "__main__":
+    main()

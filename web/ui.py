@@ -1,0 +1,189 @@
+"""The case UI and portal: login with one-time code, inbox, cases, task forms (server-rendered)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response as BaseResponse
+from wtforms import PasswordField, StringField
+from wtforms.validators import DataRequired, Length, Optional, Regexp
+
+from web.auth import remember, system, ui_actor
+from web.forms import fields_of, read_form
+from web.i18n import LANGUAGES
+from workflows.access import CaseAccessDeniedError
+from workflows.audit import Actor
+from workflows.errors import AuthenticationError, ConflictError, LaborcaseError, ValidationError
+from workflows.identity import authenticate
+from workflows.roles import role_label
+
+bp = Blueprint("ui", __name__, template_folder="templates", static_folder="static", static_url_path="/static")
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class LoginForm(FlaskForm):
+    username = StringField("用户名", validators=[DataRequired(), Length(max=64)])
+    password = PasswordField("密码", validators=[DataRequired(), Length(max=256)])
+    totp = StringField("动态验证码", validators=[Optional(), Regexp(r"^\d{6}$", message="6位数字")])
+
+
+class ActionForm(FlaskForm):
+    """A bare form: only its CSRF token (claim, logout and task forms carry it)."""
+
+
+def login_required(view: F) -> F:
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        actor = ui_actor()
+        if actor is None:
+            return redirect(url_for("ui.login", next=request.path))
+        return view(actor, *args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@bp.app_context_processor
+def globals_for_templates() -> dict[str, Any]:
+    return {
+        "current_actor": ui_actor(),
+        "role_label": role_label,
+        "action_form": ActionForm(),
+        "get_locale": get_locale,
+    }
+
+
+def render_error(error: LaborcaseError) -> Response:
+    status = (
+        404 if isinstance(error, CaseAccessDeniedError) else 409 if isinstance(error, ConflictError) else 400
+    )
+    return make_response(render_template("error.html", message=error.message), status)
+
+
+@bp.route("/")
+def index() -> BaseResponse:
+    return redirect(url_for("ui.inbox"))
+
+
+@bp.route("/lang/<code>")
+def set_language(code: str) -> BaseResponse:
+    if code not in LANGUAGES:
+        abort(404)
+    response = redirect(request.referrer or url_for("ui.inbox"))
+    response.set_cookie("lang", code, max_age=365 * 86400, samesite="Lax", httponly=True)
+    return response
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    form = LoginForm()
+    if form.validate_on_submit():
+        sys = system()
+        try:
+            with sys.db.transaction() as s:
+                actor = authenticate(
+                    s,
+                    form.username.data or "",
+                    form.password.data or "",
+                    form.totp.data or None,
+                    sys.settings.secret_key,
+                    sys.settings.require_totp_for_staff,
+                )
+        except AuthenticationError as exc:
+            flash(exc.message, "error")
+        else:
+            remember(actor)
+            target = request.args.get("next", "")
+            if not target.startswith("/") or target.startswith("//"):
+                target = url_for("ui.inbox")
+            return redirect(target)
+    return render_template("login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+def logout() -> BaseResponse:
+    ActionForm().validate_on_submit()
+    session.clear()
+    return redirect(url_for("ui.login"))
+
+
+@bp.route("/inbox")
+@login_required
+def inbox(actor: Actor) -> str:
+    tasks = system().tasks.inbox(actor, mine=request.args.get("mine") == "1")
+    return render_template("inbox.html", tasks=tasks)
+
+
+@bp.route("/cases")
+@login_required
+def cases(actor: Actor) -> str:
+    query = request.args.get("q", "")[:100] or None
+    items, total = system().cases.list_cases(actor, query=query)
+    return render_template("cases.html", cases=items, total=total, q=query or "")
+
+
+@bp.route("/cases/<int:case_id>")
+@login_required
+def case_detail(actor: Actor, case_id: int) -> str:
+    sys = system()
+    case = sys.cases.get_case(actor, case_id)
+    deadlines = sys.deadlines.for_case(actor, case_id)
+    history = sys.cases.history(actor, case_id)
+    return render_template("case.html", case=case, deadlines=deadlines, history=history)
+
+
+@bp.route("/tasks/<task_id>", methods=["GET", "POST"])
+@login_required
+def task(actor: Actor, task_id: str) -> Any:
+    sys = system()
+    view = sys.tasks.get_task(actor, task_id)
+    form = ActionForm()
+    errors: dict[str, str] = {}
+    values: dict[str, Any] = {}
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400, "CSRF")
+        values = read_form(view.form_schema, request.form)
+        try:
+            sys.tasks.complete(actor, task_id, values)
+        except ValidationError as exc:
+            errors = {p.pointer.lstrip("/").split("/")[0]: p.message for p in exc.problems}
+            flash(exc.message, "error")
+        except ConflictError as exc:
+            flash(exc.message, "error")
+        else:
+            flash(_("任务已完成：%(title)s", title=view.title), "success")
+            return redirect(url_for("ui.case_detail", case_id=view.case_id))
+    return render_template(
+        "task.html", task=view, fields=fields_of(view.form_schema), errors=errors, values=values
+    )
+
+
+@bp.route("/tasks/<task_id>/claim", methods=["POST"])
+@login_required
+def claim(actor: Actor, task_id: str) -> BaseResponse:
+    if not ActionForm().validate_on_submit():
+        abort(400, "CSRF")
+    try:
+        system().tasks.claim(actor, task_id)
+        flash(_("已签收任务"), "success")
+    except ConflictError as exc:
+        flash(exc.message, "error")
+    return redirect(url_for("ui.task", task_id=task_id))

@@ -35,6 +35,8 @@ def main(verbose: bool) -> None:
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    if not verbose:  # the engine logs every task state change at INFO
+        logging.getLogger("spiff").setLevel(logging.WARNING)
 
 
 @main.command()

@@ -88,6 +88,7 @@ def test_party_files_a_case_and_sees_it_numbered(as_user: Any, people: People) -
     assert case["case_number"].startswith("仲〔")
     assert case["claims"][0]["amount"] == "12000.50" or float(case["claims"][0]["amount"]) == 12000.5
     assert [t["name"] for t in case["open_tasks"]] == ["task_1"]
+    assert case["created_at"].endswith("+00:00")  # UTC said explicitly, on SQLite too
 
 
 def test_open_case_with_bad_fields_points_at_each_and_writes_nothing(as_user: Any, people: People) -> None:

@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from typing import Any
+
 from marshmallow import RAISE, Schema, fields, validate
+
+
+class UtcDateTime(fields.DateTime):
+    """Timestamps are stored in UTC; SQLite hands them back naive, so say so explicitly."""
+
+    def _serialize(self, value: Any, attr: Any, obj: Any, **kwargs: Any) -> Any:
+        if isinstance(value, datetime) and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return super()._serialize(value, attr, obj, **kwargs)
 
 
 class Strict(Schema):
@@ -74,7 +86,7 @@ class CaseSummary(Schema):
     case_type = fields.String()
     title = fields.String()
     status = fields.String()
-    updated_at = fields.DateTime()
+    updated_at = UtcDateTime()
     version = fields.Integer()
 
 
@@ -93,8 +105,8 @@ class CaseOut(Schema):
     process_key = fields.String()
     definition_version = fields.Integer()
     version = fields.Integer()
-    created_at = fields.DateTime()
-    updated_at = fields.DateTime()
+    created_at = UtcDateTime()
+    updated_at = UtcDateTime()
     parties = fields.List(fields.Dict())
     claims = fields.List(fields.Dict())
     links = fields.List(fields.Dict())
@@ -122,7 +134,7 @@ class DeliveryOut(Schema):
 
 class HistoryEvent(Schema):
     seq = fields.Integer()
-    at = fields.DateTime()
+    at = UtcDateTime()
     actor = fields.String()
     action = fields.String()
     entity = fields.String()
@@ -138,7 +150,7 @@ class DocumentOut(Schema):
     content_type = fields.String()
     sha256 = fields.String()
     size = fields.Integer()
-    created_at = fields.DateTime()
+    created_at = UtcDateTime()
     state = fields.String()
 
 
@@ -161,8 +173,8 @@ class TaskOut(Schema):
     candidate_role = fields.String(allow_none=True)
     assignee_id = fields.Integer(allow_none=True)
     state = fields.String()
-    due_at = fields.DateTime(allow_none=True)
-    created_at = fields.DateTime()
+    due_at = UtcDateTime(allow_none=True)
+    created_at = UtcDateTime()
     form_key = fields.String(allow_none=True)
     form_schema = fields.Dict(allow_none=True)
 
@@ -217,7 +229,7 @@ class DefinitionOut(Schema):
     version = fields.Integer()
     name = fields.String()
     content_hash = fields.String()
-    deployed_at = fields.DateTime()
+    deployed_at = UtcDateTime()
 
 
 class AuditProblemOut(Schema):

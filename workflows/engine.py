@@ -512,6 +512,25 @@ class Run:
             raise EngineError(_first_line(exc), task=_task_name(exc)) from exc
         self.advance()
 
+    def fire_timer(self, task_id: str) -> bool:
+        """Fire one waiting timer now, whatever the wall clock says; False if it no longer waits.
+
+        The worker decides a timer is due (from its row's due time and the worker's clock); the
+        engine must then fire exactly that timer, not re-judge it against the real time.
+        """
+        task = self.wf.get_task_from_id(UUID(task_id))
+        if task is None or task.state != TaskState.WAITING:
+            return False
+        if not isinstance(getattr(task.task_spec, "event_definition", None), TimerEventDefinition):
+            return False
+        try:
+            task._set_internal_data(event_fired=True)
+            task.task_spec._update(task)
+        except SpiffWorkflowException as exc:
+            raise EngineError(_first_line(exc), task=_task_name(exc)) from exc
+        self.advance()
+        return True
+
     def task_states(self, task_ids: Iterable[str]) -> dict[str, str]:
         """State names of the given tasks as the engine holds them now (pruned or not)."""
         states = {}

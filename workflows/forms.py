@@ -48,13 +48,16 @@ def validate_form(schema: Mapping[str, Any], data: Any, schema_key: str | None =
     if not isinstance(data, Mapping):
         raise ValidationError("表单数据必须是对象", [FieldProblem("", "expected an object")])
     validator = _validator(schema, schema_key)
-    problems = []
+    problems: list[FieldProblem] = []
     for err in sorted(validator.iter_errors(dict(data)), key=lambda e: list(e.absolute_path)):
         path = list(err.absolute_path)
         if err.validator == "required" and isinstance(err.instance, Mapping):
-            missing = [r for r in err.validator_value if r not in err.instance]
-            for name in missing:
-                problems.append(FieldProblem(_pointer([*path, name]), f"{name} 为必填项"))
+            # jsonschema reports one error per missing name, each carrying the whole list
+            name = next((r for r in err.validator_value if f"'{r}'" in err.message), None)
+            missing = (
+                [name] if name is not None else [r for r in err.validator_value if r not in err.instance]
+            )
+            problems.extend(FieldProblem(_pointer([*path, n]), f"{n} 为必填项") for n in missing)
             continue
         if err.validator == "additionalProperties":
             extras = sorted(set(err.instance) - set(err.schema.get("properties", {})))
@@ -63,5 +66,6 @@ def validate_form(schema: Mapping[str, Any], data: Any, schema_key: str | None =
             continue
         problems.append(FieldProblem(_pointer(path), err.message))
     if problems:
-        raise ValidationError("表单数据未通过校验", problems)
+        unique = list(dict.fromkeys(problems))  # one problem per pointer and message
+        raise ValidationError("表单数据未通过校验", unique)
     return dict(data)

@@ -262,8 +262,11 @@ class TaskService:
         return row[0], row[1]
 
     def _load_open(self, s: Session, actor: Actor, task_id: str) -> tuple[HumanTask, Case]:
+        """The task and its case, both locked.  Staff need write access to the case; a party
+        only its own case (read access) — whether it may act on this task is `_check_may_act`'s call.
+        """
         task, case = self._load(s, task_id, lock=True)
-        require_case_access(s, actor, case, "write")
+        require_case_access(s, actor, case, "write" if actor.roles & STAFF_ROLES else "read")
         if task.state != "open":
             raise TaskNotOpenError(task_id, task.state)
         return task, case

@@ -68,7 +68,10 @@ class TimerService:
                 case = s.execute(select(Case).where(Case.id == timer.case_id).with_for_update()).scalar_one()
                 definition = self.definitions.get(s, case.definition_id)
                 run = self.runtime.load(s, case, definition)
-                run.fire_due_timers()
+                if not run.fire_timer(timer.task_id):
+                    # the process moved on (e.g. the message came first) and save() was not told
+                    timer.state = "cancelled"
+                    return FireOutcome(timer.id, case.id, False, "timer no longer waiting")
                 self.runtime.save(s, case, definition, run, SYSTEM, fired_timer_id=timer.id, worker=self.name)
                 return FireOutcome(timer.id, case.id, True)
         except ConflictError:

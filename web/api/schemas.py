@@ -242,3 +242,71 @@ class AuditProblemOut(Schema):
 class AuditVerifyOut(Schema):
     intact = fields.Boolean()
     problems = fields.List(fields.Nested(AuditProblemOut))
+
+
+# -- formal documents and verification -----------------------------------------
+
+
+class IssueDocumentIn(Strict):
+    case_id = fields.Integer(required=True)
+    document_type = fields.String(required=True, validate=validate.Length(min=1, max=48))
+    data = fields.Dict(load_default=dict, metadata={"description": "fields of the document type"})
+    seal_level = fields.String(load_default=None, validate=validate.OneOf(["B-B", "B-T", "B-LTA"]))
+
+
+class IssuedDocumentListArgs(Strict):
+    case_id = fields.Integer(required=True)
+
+
+class IssuedDocumentOut(Schema):
+    id = fields.Integer()
+    case_id = fields.Integer()
+    document_type = fields.String()
+    title = fields.String()
+    number = fields.String()
+    state = fields.String(metadata={"description": "pending, issued, revoked, superseded"})
+    verification_code = fields.String()
+    requested_at = UtcDateTime()
+    issued_at = UtcDateTime(allow_none=True)
+    sha256 = fields.String(allow_none=True)
+    pages = fields.Integer(allow_none=True)
+    attempts = fields.Integer()
+    last_error = fields.String(allow_none=True)
+
+
+class RevokeIn(Strict):
+    reason = fields.String(required=True, validate=validate.Length(min=2, max=2000))
+
+
+class PublicRecordOut(Schema):
+    number = fields.String()
+    title = fields.String()
+    issuer = fields.String()
+    state = fields.String()
+    issued_at = UtcDateTime(allow_none=True)
+    sha256 = fields.String(allow_none=True)
+    revoke_reason = fields.String(allow_none=True)
+
+
+class SignatureReportOut(Schema):
+    field_name = fields.String()
+    signer = fields.String()
+    organisation = fields.String(allow_none=True)
+    signed_at = UtcDateTime(allow_none=True)
+    timestamp = UtcDateTime(allow_none=True)
+    intact = fields.Boolean()
+    covers_whole_document = fields.Boolean()
+    trusted = fields.Boolean()
+    revoked = fields.Boolean(allow_none=True)
+    level = fields.String(allow_none=True)
+    certified = fields.Boolean()
+    problems = fields.List(fields.String())
+
+
+class VerificationOut(Schema):
+    sha256 = fields.String()
+    valid = fields.Boolean(metadata={"description": "signatures intact, trusted, unrevoked, unmodified"})
+    modified_after_signing = fields.Boolean()
+    signatures = fields.List(fields.Nested(SignatureReportOut))
+    problems = fields.List(fields.String())
+    record = fields.Nested(PublicRecordOut, allow_none=True, metadata={"description": "our record"})

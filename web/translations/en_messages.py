@@ -64,6 +64,41 @@ EN = {
     "科室负责人": "Supervisor",
     "系统管理员": "Administrator",
     "人民法院（系统对接）": "People's court (system)",
+    "上传 PDF": "Upload PDF",
+    "可信": "Trusted",
+    "吊销": "Revoked",
+    "否": "No",
+    "完整": "Intact",
+    "已吊销": "Revoked",
+    "已撤销": "Withdrawn",
+    "已被新文书取代": "Superseded by a new document",
+    "扫描文书上的二维码，输入核验码，或上传 PDF 文件，核验文书是否由本机构签发、是否被篡改。": (
+        "Scan the QR code on a document, enter its verification code, or upload the PDF "
+        "to check that we issued it and that it has not been altered."
+    ),
+    "持有的文件须与上述 SHA-256 一致；可上传文件核验签章。": (
+        "The file you hold must match the SHA-256 above; upload it to check its seals."
+    ),
+    "文书核验": "Verify a document",
+    "文件在签章后被修改": "The file was modified after it was sealed",
+    "时间戳": "Timestamp",
+    "是": "Yes",
+    "有效：已签发": "Valid: issued",
+    "未吊销": "Not revoked",
+    "未找到该核验码对应的文书": "No document has this verification code",
+    "未知": "Unknown",
+    "本机构记录": "Our record",
+    "核验": "Verify",
+    "核验未通过": "Verification failed",
+    "核验码": "Verification code",
+    "核验通过：签章有效，文书有效": "Verified: seals valid, document in force",
+    "签发中，尚未生效": "Being issued, not yet in force",
+    "签发时间": "Issued at",
+    "签发机关": "Issuing body",
+    "签章人": "Sealed / signed by",
+    "签章有效，但本机构无此文书的有效记录": "Seals valid, but we hold no record of this document in force",
+    "级别": "Level",
+    "请选择要核验的 PDF 文件": "Choose the PDF file to verify",
 }
 
 

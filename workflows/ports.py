@@ -1,0 +1,189 @@
+"""Ports: what the case domain needs from the outside world, as typing.Protocols.
+
+Adapters implement them (`integrations.storage` keeps objects, `signing` seals and verifies,
+`documents` renders); `web` (the composition root) wires them into the services.  The domain
+never imports an adapter, so each can be replaced (MinIO ↔ local folder, file keys ↔ HSM).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any, Protocol
+
+# -- storage -------------------------------------------------------------------------------
+
+
+class Bucket(StrEnum):
+    """The three kinds of object the agency keeps, each with its own bucket and rules."""
+
+    WORKING = "working"  # drafts and working copies: versioned, may get new versions
+    EVIDENCE = "evidence"  # uploads by parties and staff: versioned, never altered
+    ARCHIVE = "archive"  # sealed and archived records: object lock (COMPLIANCE) + legal hold
+
+
+@dataclass(frozen=True)
+class Retention:
+    """Keep an object unchangeable until `until` (COMPLIANCE mode: nobody may shorten it)."""
+
+    until: datetime
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    """Where an object lives and what it is; `sha256` is checked on every read."""
+
+    bucket: Bucket
+    key: str
+    version_id: str | None
+    sha256: str
+    size: int
+    content_type: str
+    retain_until: datetime | None = None
+    legal_hold: bool = False
+    metadata: Mapping[str, str] = field(default_factory=dict)
+
+
+class DocumentStore(Protocol):
+    """Content-addressed object store.  Nothing is ever overwritten in place.
+
+    Errors are the domain's (`workflows.errors`): ObjectNotFoundError, IntegrityCheckError
+    (content no longer matches its SHA-256), RetentionLockedError (delete/overwrite refused by
+    retention or legal hold), StorageUnavailableError (the store cannot be reached).
+    """
+
+    def put(
+        self,
+        bucket: Bucket,
+        data: bytes,
+        *,
+        content_type: str,
+        key: str | None = None,
+        retention: Retention | None = None,
+        legal_hold: bool = False,
+        metadata: Mapping[str, str] | None = None,
+    ) -> StoredObject:
+        """Store `data`; the key defaults to its SHA-256 (idempotent for equal content)."""
+        ...
+
+    def get(self, bucket: Bucket, key: str, version_id: str | None = None) -> bytes:
+        """The object's bytes, verified against the SHA-256 recorded when it was stored."""
+        ...
+
+    def stat(self, bucket: Bucket, key: str, version_id: str | None = None) -> StoredObject: ...
+
+    def versions(self, bucket: Bucket, key: str) -> list[StoredObject]:
+        """Every version of a key, newest first."""
+        ...
+
+    def presigned_url(
+        self,
+        bucket: Bucket,
+        key: str,
+        version_id: str | None = None,
+        expires: timedelta = timedelta(minutes=10),
+    ) -> str:
+        """A time-limited download link."""
+        ...
+
+    def set_legal_hold(self, bucket: Bucket, key: str, on: bool, version_id: str | None = None) -> None: ...
+
+    def delete(self, bucket: Bucket, key: str, version_id: str | None = None) -> None:
+        """Delete (a version of) an object; RetentionLockedError while retained or on hold."""
+        ...
+
+
+# -- sealing and verification --------------------------------------------------------------
+
+
+class SealLevel(StrEnum):
+    """PAdES baseline levels we produce."""
+
+    B_B = "B-B"
+    B_T = "B-T"  # with an RFC 3161 signature timestamp (the default)
+    B_LTA = "B-LTA"  # validation data embedded + document timestamp (archival copies)
+
+
+@dataclass(frozen=True)
+class SealPosition:
+    """Where the visible seal goes: page index (0-based) and its box in PDF points."""
+
+    page: int
+    x: float
+    y: float
+    size: float = 120.0  # a 42 mm seal is ~119 pt
+
+
+class Sealer(Protocol):
+    """Applies the agency's electronic seal (PAdES) to a PDF."""
+
+    def seal(self, pdf: bytes, position: SealPosition | None, level: SealLevel = SealLevel.B_T) -> bytes: ...
+
+
+@dataclass(frozen=True)
+class SignatureReport:
+    """One signature in a PDF, as a validator sees it."""
+
+    field_name: str
+    signer: str  # subject common name
+    organisation: str | None
+    signed_at: datetime | None  # the signer's claimed time
+    timestamp: datetime | None  # the TSA's time, when timestamped
+    intact: bool  # the signed bytes are unchanged
+    covers_whole_document: bool  # no changes after this signature (other than allowed ones)
+    trusted: bool  # chains to a trust root we accept
+    revoked: bool | None  # None when revocation could not be checked
+    level: str | None  # PAdES level reached (B-B, B-T, B-LT, B-LTA)
+    certified: bool = False  # a DocMDP certification signature
+    problems: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class VerificationReport:
+    """What anyone learns by checking a PDF: every signature, and the verdict."""
+
+    sha256: str
+    signatures: tuple[SignatureReport, ...]
+    modified_after_signing: bool
+    valid: bool  # every signature intact, trusted, not revoked, nothing modified after
+    problems: tuple[str, ...] = ()
+
+
+class Verifier(Protocol):
+    """Checks the signatures of a PDF.  Bad input raises the domain's DocumentRejectedError."""
+
+    def verify(self, pdf: bytes) -> VerificationReport: ...
+
+
+# -- rendering -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RenderedDocument:
+    """A rendered formal document: the PDF and where its seal belongs."""
+
+    pdf: bytes
+    pages: int
+    seal_position: SealPosition | None
+
+
+class DocumentRenderer(Protocol):
+    """Renders a formal document (文书) of a given type from its data."""
+
+    def render(self, document_type: str, data: Mapping[str, Any]) -> RenderedDocument: ...
+
+
+# -- the bundle the composition root hands to the domain -------------------------------------
+
+
+@dataclass(frozen=True)
+class DocumentAdapters:
+    """Everything issuing needs from outside; built by `web` from the settings."""
+
+    renderer: DocumentRenderer
+    sealer: Sealer
+    store: DocumentStore
+    verifier: Verifier
+    verify_base_url: str

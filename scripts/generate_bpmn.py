@@ -68,6 +68,8 @@ class Node:
     row: int = 0
     form: str | None = None
     deadline: str | None = None
+    #: process variable (ISO date) the `deadline` period counts from instead of the task's opening
+    deadline_from: str | None = None
     doc: str | None = None
     script: str | None = None
     message: str | None = None  # receive task: message id
@@ -230,6 +232,10 @@ def _node_xml(n: Node) -> str:
         props = [f'<spiffworkflow:property name="formJsonSchemaFilename" value={quoteattr(n.form or "")} />']
         if n.deadline:
             props.append(f'<spiffworkflow:property name="deadline" value={quoteattr(n.deadline)} />')
+        if n.deadline_from:
+            if not n.deadline:
+                raise ValueError(f"{n.id}: deadline_from without a deadline rule")
+            props.append(f'<spiffworkflow:property name="deadlineFrom" value={quoteattr(n.deadline_from)} />')
         body.append(
             "<bpmn:extensionElements><spiffworkflow:properties>"
             + "".join(props)
@@ -357,6 +363,12 @@ def stage_script(stage: str, label: str, extra: str = "") -> str:
 
 # -- 2. Arbitration (调解仲裁法 ch.3; 办案规则) ----------------------------------------------------
 
+#: Process variable: the day the commission accepted the case (ISO date), entered with the
+#: acceptance decision (forms/review_application.json).  The periods that run "from acceptance" —
+#: service on the respondent (法30), tribunal notice (法31-32) and the award (法43) — count from it
+#: (`deadlineFrom`), not from the day their task opens: the award task opens weeks later.
+ACCEPTED_ON = "accepted_on"
+
 
 def arbitration() -> Process:
     p = Process(
@@ -365,7 +377,8 @@ def arbitration() -> Process:
         doc=(
             "劳动争议仲裁（《劳动争议调解仲裁法》第三章）：收到仲裁申请、受理审查（受理/不予受理/补正）、"
             "送达被申请人、答辩期、组成仲裁庭、开庭通知、开庭审理、裁决前调解、裁决书拟定与审批。"
-            "过程变量 stage / stage_label 记录案件所处阶段。"
+            "过程变量 stage / stage_label 记录案件所处阶段；accepted_on 为受理日期（受理审查时填写），"
+            "送达被申请人（法30）、组庭通知（法31、32）和裁决（法43）的期间自该日起算。"
         ),
         lanes=[
             Lane("lane_worker", "worker", "申请人（劳动者）"),
@@ -410,7 +423,8 @@ def arbitration() -> Process:
             deadline="arbitration.accept",
             doc=(
                 "自收到仲裁申请之日起五日内作出受理或不予受理决定（法29）；材料不全的，一次性告知补正，"
-                "补正后重新计算审查期限。"
+                "补正后重新计算审查期限。决定受理的，填写受理日期（accepted_on，受理通知书所载日期），"
+                "此后自受理之日起算的期间均以该日为起算日。"
             ),
         )
     )
@@ -474,7 +488,8 @@ def arbitration() -> Process:
             7,
             form="serve_respondent.json",
             deadline="arbitration.serve_respondent",
-            doc="受理后五日内将仲裁申请书副本送达被申请人（法30）。",
+            deadline_from=ACCEPTED_ON,
+            doc="受理后五日内将仲裁申请书副本送达被申请人（法30）；期间自受理日期 accepted_on 起算。",
         )
     )
     add(
@@ -548,9 +563,10 @@ def arbitration() -> Process:
             9,
             form="form_tribunal.json",
             deadline="arbitration.form_tribunal",
+            deadline_from=ACCEPTED_ON,
             doc=(
-                "受理后五日内将仲裁庭组成情况书面通知当事人（法31、32）；一般由三名仲裁员组成，"
-                "简单案件可由一名仲裁员独任仲裁。"
+                "受理后五日内将仲裁庭组成情况书面通知当事人（法31、32），期间自受理日期 accepted_on 起算；"
+                "一般由三名仲裁员组成，简单案件可由一名仲裁员独任仲裁。"
             ),
         )
     )
@@ -575,7 +591,8 @@ def arbitration() -> Process:
             form="notify_hearing.json",
             doc=(
                 "仲裁庭应当在开庭五日前将开庭日期、地点书面通知双方当事人（法35）。"
-                "该期间按开庭日倒算，平台的任务期限只能从任务开启之日起算，故不在此挂接 deadline。"
+                "该期间按开庭日倒算（规则 arbitration.hearing_notice），但开庭日期在本任务的表单中才确定，"
+                "任务开启时尚无可倒算的日期，故不在此挂接 deadline。"
             ),
         )
     )
@@ -667,9 +684,11 @@ def arbitration() -> Process:
             row=2,
             form="draft_award.json",
             deadline="arbitration.award",
+            deadline_from=ACCEPTED_ON,
             doc=(
                 "自受理仲裁申请之日起四十五日内结束；案情复杂需要延期的，经仲裁委员会主任批准可以延期"
-                "并书面通知当事人，延长期限不得超过十五日（法43）。"
+                "并书面通知当事人，延长期限不得超过十五日（法43）。期间自受理日期 accepted_on 起算，"
+                "而非本任务开启之日。"
             ),
         )
     )

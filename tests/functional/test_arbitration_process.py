@@ -88,7 +88,11 @@ def today() -> str:
 def step_data(name: str) -> dict[str, Any]:
     """Valid form data for the main path (accept, defence received, mediation fails, award)."""
     return {
-        "review_application": {"acceptance_decision": "accept", "review_note": "材料齐全，属于本委管辖"},
+        "review_application": {
+            "acceptance_decision": "accept",
+            "accepted_on": today(),
+            "review_note": "材料齐全，属于本委管辖",
+        },
         "serve_respondent": {"respondent_service_method": "direct", "respondent_served_on": today()},
         "serve_defence": {"defence_copy_service_method": "electronic", "defence_copy_served_on": today()},
         "form_tribunal": {
@@ -253,6 +257,36 @@ def assert_statutory_deadline(
 def opened_on(system: System, staff: Staff, case_id: int, name: str) -> date:
     task = inbox_task(system, staff.for_role(LANE_OF.get(name, "clerk")), case_id, name)
     return aware(task.created_at).astimezone(CHINA).date()
+
+
+class ManualClock:
+    """The services' clock, moved by hand so that days pass between two steps of a case."""
+
+    def __init__(self, start: datetime):
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, days: int) -> None:
+        self.now += timedelta(days=days)
+
+
+@pytest.fixture
+def clock(system: System) -> ManualClock:
+    """Monday 2 March 2026, 09:00 China time, for the case services and the deadline service.
+
+    (The engine's own timers still run on the real clock: see the defence-wait tests.)
+    """
+    manual = ManualClock(datetime(2026, 3, 2, 9, 0, tzinfo=CHINA).astimezone(UTC))
+    system.runtime.clock = manual
+    system.deadlines.clock = manual
+    return manual
+
+
+def accept(system: System, staff: Staff, case_id: int, accepted_on: date) -> None:
+    data = {**step_data("review_application"), "accepted_on": accepted_on.isoformat()}
+    complete_step(system, staff, case_id, "review_application", data)
 
 
 # -- the main path ------------------------------------------------------------------------------
@@ -646,8 +680,8 @@ def test_tribunal_notice_due_in_five_working_days_after_acceptance_art_31_32(
 def test_award_due_in_45_calendar_days_after_acceptance_art_43(system: System, staff: Staff) -> None:
     """裁决: 45 calendar days from acceptance (法43), rolled to a working day (民诉法85).
 
-    The platform starts a task's period on the day the task opens, while 法43 counts from
-    acceptance; here both happen on the same day, so the two agree (see the report).
+    Here the whole case runs on one day; test_award_period_counts_from_acceptance_not_from_
+    drafting_art_43 lets weeks pass between acceptance and drafting.
     """
     case_id = open_arbitration(system, staff)
     complete_step(system, staff, case_id, "review_application")
@@ -658,6 +692,81 @@ def test_award_due_in_45_calendar_days_after_acceptance_art_43(system: System, s
     )
     assert deadline["due_on"] >= accepted + timedelta(days=45)
     assert default_calendar().is_working_day(deadline["due_on"])
+
+
+def test_award_period_counts_from_acceptance_not_from_drafting_art_43(
+    system: System, staff: Staff, clock: ManualClock
+) -> None:
+    """调解仲裁法 art.43: 仲裁庭裁决劳动争议案件，应当自仲裁委员会受理仲裁申请之日起四十五日内结束.
+
+    The drafting task opens three weeks after acceptance, yet its period is 45 calendar days from
+    the acceptance date recorded with the decision (`deadlineFrom="accepted_on"`), ending on a
+    working day (民诉法 art.85); the approved extension of at most 15 days also counts from there.
+    """
+    accepted = date(2026, 3, 2)
+    case_id = open_arbitration(system, staff)
+    accept(system, staff, case_id, accepted)
+    clock.advance(days=23)  # service, defence, tribunal, hearing and mediation take three weeks
+    drive_to(system, staff, case_id, "draft_award")
+
+    drafting_opened = opened_on(system, staff, case_id, "draft_award")
+    assert drafting_opened == date(2026, 3, 25)
+    deadline = assert_statutory_deadline(
+        system, staff, case_id, "draft_award", "arbitration.award", "第四十三条", accepted
+    )
+    assert deadline["due_on"] == date(2026, 4, 16) == accepted + timedelta(days=45)  # a Thursday
+    # counted from the task's opening it would end on 9 May (a make-up workday)
+    assert deadline["due_on"] != compute_due("arbitration.award", drafting_opened)
+    [row] = [d for d in system.deadlines.for_case(staff.clerk, case_id) if d.id == deadline["id"]]
+    assert row.started_on == accepted and row.status == "running"
+
+    # 延期 (法43): at most 15 more days, approved by the commission head, still from acceptance
+    extended = system.deadlines.extend(staff.commission_head, deadline["id"], 15, "案情复杂，需要延期")
+    assert extended.due_on == compute_due("arbitration.award", accepted, extension_days=15)
+    # day 60 is 1 May (劳动节): the period ends on the first working day after the holiday
+    assert extended.due_on == date(2026, 5, 6)
+
+
+def test_service_and_tribunal_notice_count_from_the_recorded_acceptance_date_art_30_32(
+    system: System, staff: Staff, db: Database, clock: ManualClock
+) -> None:
+    """法30 and 法31-32 run from acceptance: an acceptance entered two days late counts from its date."""
+    accepted = date(2026, 3, 2)  # Monday
+    case_id = open_arbitration(system, staff)
+    clock.advance(days=2)  # the decision is recorded on Wednesday 4 March
+    accept(system, staff, case_id, accepted)
+    assert opened_on(system, staff, case_id, "serve_respondent") == date(2026, 3, 4)
+    service = assert_statutory_deadline(
+        system, staff, case_id, "serve_respondent", "arbitration.serve_respondent", "第三十条", accepted
+    )
+    tribunal = assert_statutory_deadline(
+        system, staff, case_id, "form_tribunal", "arbitration.form_tribunal", "第三十一条", accepted
+    )
+    assert service["due_on"] == tribunal["due_on"] == date(2026, 3, 9)  # 5 working days after 2 March
+    assert process_data(system, db, case_id)["accepted_on"] == "2026-03-02"
+
+
+def test_acceptance_needs_its_date_and_only_acceptance_has_one(system: System, staff: Staff) -> None:
+    """受理日期 is required to accept (the periods of 法30-32 and 法43 count from it), refused otherwise."""
+    case_id = open_arbitration(system, staff)
+    with pytest.raises(ValidationError) as err:
+        complete_step(system, staff, case_id, "review_application", {"acceptance_decision": "accept"})
+    assert pointers(err.value) == ["/accepted_on"]
+    with pytest.raises(ValidationError) as err:
+        complete_step(
+            system,
+            staff,
+            case_id,
+            "review_application",
+            {
+                "acceptance_decision": "refuse",
+                "refusal_ground": "no_jurisdiction",
+                "refusal_reason": "用人单位所在地与劳动合同履行地均不在本委辖区。",
+                "accepted_on": today(),
+            },
+        )
+    assert pointers(err.value) == ["/accepted_on"]
+    assert open_names(system, staff, case_id) == {"review_application"}
 
 
 def test_tasks_without_a_statutory_rule_have_no_due_date(system: System, staff: Staff) -> None:

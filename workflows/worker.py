@@ -1,4 +1,5 @@
-"""The background worker loop: fire due timers, and sweep overdue deadlines into escalations.
+"""The background worker loop: fire due timers, complete pending documents, and sweep overdue
+deadlines into escalations.
 
 Any number of workers may run (each claims timers with SKIP LOCKED on PostgreSQL; the
 escalation sweep is idempotent).  A worker killed at any point loses nothing: its open
@@ -13,6 +14,7 @@ from collections.abc import Callable
 
 from workflows.deadline_service import DeadlineService
 from workflows.errors import LaborcaseError
+from workflows.issuing import IssuingService
 from workflows.timers import TimerService
 
 log = logging.getLogger(__name__)
@@ -25,8 +27,10 @@ def run_worker(
     poll_seconds: float = 1.0,
     sweep_seconds: float = 300.0,
     should_stop: Callable[[], bool] = lambda: False,
+    issuing: IssuingService | None = None,
 ) -> None:
-    """Loop until `should_stop()`: timers whenever due, the overdue sweep every `sweep_seconds`."""
+    """Loop until `should_stop()`: timers whenever due, pending documents (sealing, storing)
+    whenever due, the overdue sweep every `sweep_seconds`."""
     log.info("worker %s started", timers.name)
     next_sweep = 0.0
     while not should_stop():
@@ -38,6 +42,9 @@ def run_worker(
             except LaborcaseError:
                 log.exception("overdue sweep failed; retrying at the next sweep")
             next_sweep = time.monotonic() + sweep_seconds
-        if timers.run_due() == 0:
+        busy = timers.run_due() > 0
+        if issuing is not None:
+            busy = issuing.run_pending(limit=50) > 0 or busy
+        if not busy:
             time.sleep(poll_seconds)
     log.info("worker %s stopped", timers.name)

@@ -30,14 +30,14 @@ KINDS: dict[str, DocumentKind] = {
     k.key: k
     for k in (
         DocumentKind("mediation_agreement", "调解协议书", "调协字", 30, final=True),
-        DocumentKind("correction_notice", "补正通知书", "仲补字", 10),
+        DocumentKind("supplement_notice", "补正通知书", "仲补字", 10),
         DocumentKind("acceptance_notice", "受理通知书", "仲受字", 10),
-        DocumentKind("rejection_notice", "不予受理通知书", "仲不受字", 30, final=True),
-        DocumentKind("tribunal_notice", "仲裁庭组成通知书", "仲组字", 10),
+        DocumentKind("refusal_notice", "不予受理通知书", "仲不受字", 30, final=True),
+        DocumentKind("form_tribunal_notice", "仲裁庭组成通知书", "仲组字", 10),
         DocumentKind("hearing_notice", "开庭通知书", "仲开字", 10),
         DocumentKind("mediation_statement", "调解书", "仲调字", 30, final=True),
         DocumentKind("award_document", "裁决书", "仲裁字", 30, final=True),
-        DocumentKind("postponement_notice", "延期审理通知书", "仲延字", 10),
+        DocumentKind("postpone_hearing_notice", "延期审理通知书", "仲延字", 10),
         DocumentKind("extension_notice", "延长审理期限通知书", "仲延限字", 10),
     )
 }

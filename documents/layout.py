@@ -1,0 +1,190 @@
+"""The page after GB/T 9704-2012 on A4, and building the PDF from a story.
+
+Type area 156 × 225 mm, top margin 37 mm, left margin 28 mm (5.2.1); 22 lines of 3号 text
+(5.2.2).  Page numbers in 4号 as "— 1 —", 7 mm below the type area, odd pages on the right and
+even pages on the left, one character in from the edge (7.5).  Every page carries, in the
+bottom margin away from the page number, a QR code and the short verification code that lead
+to the document's verification page.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from typing import Any
+
+import qrcode
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate
+
+from documents.flowables import GREY
+from documents.fonts import SONG, ensure_fonts, font_for
+
+PAGE_WIDTH, PAGE_HEIGHT = A4
+MARGIN_TOP = 37 * mm
+MARGIN_LEFT = 28 * mm
+TEXT_WIDTH = 156 * mm
+TEXT_HEIGHT = 225 * mm
+MARGIN_BOTTOM = PAGE_HEIGHT - MARGIN_TOP - TEXT_HEIGHT  # 35 mm
+PAGE_NUMBER_SIZE = 14.0  # 4号
+PAGE_NUMBER_GAP = 7 * mm  # top of the page number below the type area
+QR_SIZE = 15 * mm
+QR_BOTTOM = 7 * mm
+NOTE_SIZE = 7.5
+QR_MASK = 4
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    """What goes into the PDF's metadata and onto every page's margin."""
+
+    title: str
+    author: str  # the issuing body
+    subject: str  # title and document number
+    keywords: str
+    verification_url: str
+    verification_code: str
+
+
+@dataclass(frozen=True)
+class Built:
+    pdf: bytes
+    pages: int
+
+
+def qr_modules(value: str) -> list[list[bool]]:
+    """The QR code's dark modules (error correction M, no quiet zone).
+
+    The mask pattern is fixed: every mask is a valid code, and scoring all eight (what
+    encoders do by default) takes longer, in pure Python, than laying out the whole page.
+    """
+    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=0, mask_pattern=QR_MASK)
+    code.add_data(value)
+    code.make(fit=True)
+    return [[bool(m) for m in row] for row in code.get_matrix()]
+
+
+def _qr_form(c: Canvas, modules: list[list[bool]], size: float) -> str:
+    """Define the QR code once per document as a form XObject (black runs as rectangles, a
+    2-module quiet zone inside `size`); pages then just place it."""
+    name = "verification-qr"
+    n = len(modules)
+    box = size / (n + 4)
+    ops: list[str] = ["0 0 0 rg"]
+    for r, row in enumerate(modules):
+        y = size - (r + 3) * box
+        start = None
+        for col, dark in enumerate([*row, False]):
+            if dark and start is None:
+                start = col
+            elif not dark and start is not None:
+                ops.append(f"{(start + 2) * box:.3f} {y:.3f} {(col - start) * box:.3f} {box:.3f} re")
+                start = None
+    ops.append("f")
+    c.beginForm(name, 0, 0, size, size)
+    c._code.append("\n".join(ops))
+    c.endForm()
+    return name
+
+
+def _draw_text(c: Canvas, x: float, y: float, text: str, size: float, *, anchor: str = "left") -> None:
+    """One line in SONG with per-character fallback; `anchor` left, right or centre."""
+    pieces = [font_for(ch, SONG) for ch in text]
+    width = sum(c.stringWidth(ch, name, size) for name, ch in pieces)
+    if anchor == "right":
+        x -= width
+    elif anchor == "centre":
+        x -= width / 2
+    t = c.beginText(x, y)
+    for name, ch in pieces:
+        t.setFont(name, size)
+        t.textOut(ch)
+    c.drawText(t)
+
+
+class _Decorator:
+    """Draws the page number and the verification mark on every page."""
+
+    def __init__(self, info: DocumentInfo):
+        self.info = info
+        self.modules = qr_modules(info.verification_url)
+        self.form: str | None = None
+
+    def __call__(self, c: Canvas, doc: Any) -> None:
+        page = c.getPageNumber()
+        odd = page % 2 == 1
+        c.saveState()
+        baseline = MARGIN_BOTTOM - PAGE_NUMBER_GAP - PAGE_NUMBER_SIZE * 0.86
+        label = f"— {page} —"
+        if odd:
+            _draw_text(
+                c,
+                MARGIN_LEFT + TEXT_WIDTH - PAGE_NUMBER_SIZE,
+                baseline,
+                label,
+                PAGE_NUMBER_SIZE,
+                anchor="right",
+            )
+        else:
+            _draw_text(c, MARGIN_LEFT + PAGE_NUMBER_SIZE, baseline, label, PAGE_NUMBER_SIZE)
+        # verification mark on the other side
+        c.setFillColor(GREY)
+        code_line = f"验证码 {self.info.verification_code}"
+        url_line = f"扫码或访问 {self.info.verification_url} 核验"
+        if odd:
+            qr_x = MARGIN_LEFT
+            text_x, anchor = qr_x + QR_SIZE + 2 * mm, "left"
+        else:
+            qr_x = MARGIN_LEFT + TEXT_WIDTH - QR_SIZE
+            text_x, anchor = qr_x - 2 * mm, "right"
+        if self.form is None:
+            self.form = _qr_form(c, self.modules, QR_SIZE)
+        c.saveState()
+        c.translate(qr_x, QR_BOTTOM)
+        c.doForm(self.form)
+        c.restoreState()
+        c.setFillColor(GREY)
+        _draw_text(c, text_x, QR_BOTTOM + QR_SIZE * 0.55, code_line, NOTE_SIZE + 1, anchor=anchor)
+        _draw_text(c, text_x, QR_BOTTOM + QR_SIZE * 0.2, url_line, NOTE_SIZE, anchor=anchor)
+        c.restoreState()
+
+
+def build(story: list[Flowable], info: DocumentInfo) -> Built:
+    """Lay the story out on GB/T 9704 A4 pages; returns the PDF and its page count."""
+    ensure_fonts()
+    buf = io.BytesIO()
+    doc = BaseDocTemplate(
+        buf,
+        pagesize=A4,
+        leftMargin=MARGIN_LEFT,
+        rightMargin=PAGE_WIDTH - MARGIN_LEFT - TEXT_WIDTH,
+        topMargin=MARGIN_TOP,
+        bottomMargin=MARGIN_BOTTOM,
+        title=info.title,
+        author=info.author,
+        subject=info.subject,
+        keywords=info.keywords,
+        creator="Laborcase",
+        producer="Laborcase (ReportLab)",
+        lang="zh-CN",
+        displayDocTitle=True,
+        initialFontName=SONG,  # else an unembedded Helvetica lands in every page's resources
+        initialFontSize=16,
+        pageCompression=1,
+    )
+    frame = Frame(
+        MARGIN_LEFT,
+        MARGIN_BOTTOM,
+        TEXT_WIDTH,
+        TEXT_HEIGHT,
+        leftPadding=0,
+        rightPadding=0,
+        topPadding=0,
+        bottomPadding=0,
+        id="type-area",
+    )
+    doc.addPageTemplates([PageTemplate("page", [frame], onPage=_Decorator(info))])
+    doc.build(story)
+    return Built(buf.getvalue(), doc.page)

@@ -637,3 +637,6 @@ class Renderer:
 
     def render(self, document_type: str, data: Mapping[str, Any]) -> RenderedDocument:
         return render(document_type, data, pdfa=self.pdfa)
+
+    def validate(self, document_type: str, data: Mapping[str, Any]) -> None:
+        validate(document_type, data)

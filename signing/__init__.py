@@ -1,1 +1,9 @@
-"""Laborcase signing package."""
+"""Electronic seals, personal signatures, timestamps, validation reports and the dev PKI (pyHanko).
+
+- `seal.SealingService` implements the `Sealer` port (PAdES B-B / B-T / B-LTA, visible red seal)
+  and adds personal signatures (`sign_as`, the first may certify).
+- `verify.SignatureVerifier` implements the `Verifier` port.
+- `pki.DevPki` is the dev CA hierarchy created on first run; `tsa.TimestampAuthority` our RFC 3161
+  TSA (and CRL/OCSP endpoints) on loopback.
+- `config.open_signing(SigningConfig.from_env(...))` assembles all of it for the app.
+"""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import logging
 import signal
 import sys
@@ -16,8 +17,22 @@ from workflows.errors import LaborcaseError
 from workflows.system import System, build_system
 
 
-def _system() -> System:
-    return build_system(Settings())
+def _system(documents: bool = False, start_tsa: bool = True) -> System:
+    """The services; with `documents`, also the document side (seal, store, renderer)."""
+    settings = Settings()
+    if not documents:
+        return build_system(settings)
+    from web.adapters import open_documents
+
+    try:
+        side = open_documents(settings, start_tsa=start_tsa and not settings.tsa_url)
+    except LaborcaseError:
+        if not start_tsa:
+            raise
+        # our loopback TSA already runs in another process (e.g. `laborcase serve`): use it
+        side = open_documents(settings, start_tsa=False)
+    atexit.register(side.close)  # stops the TSA and closes the sealer's HTTP session
+    return build_system(settings, documents=side.adapters)
 
 
 def _fail(error: LaborcaseError) -> None:
@@ -138,11 +153,13 @@ def worker(poll: float) -> None:
     """Run a timer/escalation worker until SIGTERM/SIGINT (run as many as you like)."""
     from workflows.worker import run_worker
 
-    system = _system()
+    system = _system(documents=True)
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
-    run_worker(system.timers, system.deadlines, poll_seconds=poll, should_stop=stop.is_set)
+    run_worker(
+        system.timers, system.deadlines, poll_seconds=poll, should_stop=stop.is_set, issuing=system.issuing
+    )
 
 
 @main.command()
@@ -160,7 +177,7 @@ def serve(host: str, port: int, threads: int, demo: bool, with_worker: bool) -> 
     from web.app import create_app
     from workflows.worker import run_worker
 
-    system = _system()
+    system = _system(documents=True)
     try:
         _prepare(system, demo)
     except LaborcaseError as exc:
@@ -169,7 +186,12 @@ def serve(host: str, port: int, threads: int, demo: bool, with_worker: bool) -> 
     if with_worker:
         thread = threading.Thread(
             target=run_worker,
-            kwargs={"timers": system.timers, "deadlines": system.deadlines, "should_stop": stop.is_set},
+            kwargs={
+                "timers": system.timers,
+                "deadlines": system.deadlines,
+                "should_stop": stop.is_set,
+                "issuing": system.issuing,
+            },
             name="laborcase-worker",
             daemon=True,
         )
@@ -180,6 +202,11 @@ def serve(host: str, port: int, threads: int, demo: bool, with_worker: bool) -> 
         waitress.serve(app, host=host, port=port, threads=threads, ident="laborcase")
     finally:
         stop.set()
+
+
+from web.cli_documents import documents  # noqa: E402
+
+main.add_command(documents)
 
 
 def run(*args: Any) -> None:  # pragma: no cover - convenience for `python -m web.cli`

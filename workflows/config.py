@@ -25,6 +25,8 @@ class Settings:
     storage_url: str = ""
     secret_key: str = ""
     tsa_url: str = field(default_factory=lambda: _env("LABORCASE_TSA_URL", ""))
+    # where people reach this app: QR codes on documents lead to <public_url>/verify/<code>
+    public_url: str = field(default_factory=lambda: _env("LABORCASE_PUBLIC_URL", "http://127.0.0.1:5000"))
     timezone: str = field(default_factory=lambda: _env("LABORCASE_TIMEZONE", "Asia/Shanghai"))
     token_ttl_seconds: int = field(default_factory=lambda: int(_env("LABORCASE_TOKEN_TTL", "3600")))
     due_soon_days: int = field(default_factory=lambda: int(_env("LABORCASE_DUE_SOON_DAYS", "2")))

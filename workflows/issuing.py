@@ -198,6 +198,8 @@ class IssuingService:
             "verification_code": code,
             "verification_url": f"{self.verify_base_url}/{code}",
         }
+        # bad data is the requester's error, now: not a document stuck pending with a number
+        self.renderer.validate(kind.key, render_data)
         doc = IssuedDocument(
             case_id=case.id,
             document_type=kind.key,

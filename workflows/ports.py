@@ -174,6 +174,10 @@ class DocumentRenderer(Protocol):
 
     def render(self, document_type: str, data: Mapping[str, Any]) -> RenderedDocument: ...
 
+    def validate(self, document_type: str, data: Mapping[str, Any]) -> None:
+        """ValidationError (with JSON pointers) unless `data` can be rendered as this type."""
+        ...
+
 
 # -- the bundle the composition root hands to the domain -------------------------------------
 

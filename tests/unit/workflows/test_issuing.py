@@ -24,6 +24,7 @@ from workflows.cases import OpenCase, PartyInput
 from workflows.db import Database
 from workflows.errors import (
     ConflictError,
+    FieldProblem,
     IntegrityCheckError,
     NotFoundError,
     ObjectNotFoundError,
@@ -51,6 +52,10 @@ from workflows.ports import (
 class FakeRenderer:
     def __init__(self) -> None:
         self.calls: list[tuple[str, dict[str, Any]]] = []
+
+    def validate(self, document_type: str, data: Mapping[str, Any]) -> None:
+        if "refuse" in data:
+            raise ValidationError("bad", [FieldProblem("/refuse", "not a field")])
 
     def render(self, document_type: str, data: Mapping[str, Any]) -> RenderedDocument:
         self.calls.append((document_type, dict(data)))
@@ -256,12 +261,17 @@ def test_two_workers_completing_one_document_record_it_once(env: Env) -> None:
     assert len(env.store.objects) == 1
 
 
-def test_unknown_document_type_is_a_validation_error_and_writes_nothing(env: Env) -> None:
+def test_unknown_document_type_or_bad_data_is_a_validation_error_and_writes_nothing(env: Env) -> None:
     with pytest.raises(ValidationError) as exc:
         env.service.issue(env.people.clerk, env.case_id, "love_letter")
     assert exc.value.problems[0].pointer == "/document_type"
+    with pytest.raises(ValidationError) as exc:
+        env.service.issue(env.people.clerk, env.case_id, "award_document", {"refuse": 1})
+    assert exc.value.problems[0].pointer == "/refuse"
+    # the number reserved for the refused request rolled back with it: no gap
+    assert env.service.issue(env.people.clerk, env.case_id, "award_document").number.endswith("第1号")
     with env.db.transaction() as s:
-        assert s.execute(select(func.count()).select_from(IssuedDocument)).scalar_one() == 0
+        assert s.execute(select(func.count()).select_from(IssuedDocument)).scalar_one() == 1
 
 
 def test_staff_of_another_commission_can_neither_issue_nor_read(env: Env) -> None:

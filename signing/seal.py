@@ -127,6 +127,12 @@ class SealingService:
 
     # -- the Sealer port -------------------------------------------------------------------
 
+    @property
+    def organisation(self) -> str:
+        """The seal certificate's organisation (O), or its common name when it has none."""
+        subject = self.signer.signing_cert.subject.native if self.signer.signing_cert else {}
+        return str(subject.get("organization_name") or subject.get("common_name") or "")
+
     def seal(self, pdf: bytes, position: SealPosition | None, level: SealLevel = SealLevel.B_T) -> bytes:
         """The PDF with the agency's seal added by incremental update (visible at `position`).
 

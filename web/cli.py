@@ -143,7 +143,11 @@ def _prepare(system: System, demo: bool) -> None:
 
     system.bootstrap()
     if demo and not has_data(system):
-        path = load_demo(system, system.settings.instance_dir)
+        # the demo commission is the one whose seal this instance holds, so its documents can be sealed
+        commission = system.issuing.sealer.organisation if system.issuing else None
+        path = load_demo(
+            system, system.settings.instance_dir, **({"commission": commission} if commission else {})
+        )
         click.echo(f"demo data loaded; accounts in {path}")
 
 

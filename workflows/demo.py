@@ -39,13 +39,16 @@ def has_data(system: System) -> bool:
         return bool(s.execute(select(func.count()).select_from(User)).scalar_one())
 
 
-def load_demo(system: System, instance_dir: Path) -> Path:
+DEMO_COMMISSION = "示范市劳动人事争议仲裁委员会"
+
+
+def load_demo(system: System, instance_dir: Path, commission: str = DEMO_COMMISSION) -> Path:
     """Create the demo organisation, accounts and cases; returns the credentials file."""
     lines = ["Laborcase 演示账号（仅用于本机演示环境）", ""]
     totp: dict[str, str] = {}
     actors: dict[str, Actor] = {}
     with system.db.transaction() as s:
-        org = Organisation(kind="commission", name="示范市劳动人事争议仲裁委员会", region_code="110000")
+        org = Organisation(kind="commission", name=commission, region_code="110000")
         s.add(org)
         s.flush()
         for username, name, roles in ACCOUNTS:

@@ -38,6 +38,7 @@ from workflows.errors import (
     LaborcaseError,
     NotFoundError,
     ObjectNotFoundError,
+    SealingError,
     StorageError,
     ValidationError,
 )
@@ -193,6 +194,7 @@ class IssuingService:
         render_data = {
             **self._case_data(s, case, org),
             **dict(data),
+            "issuer": org.name if org else "",  # the case's own body, never the caller's say
             "document_number": number,
             "issue_date": now.astimezone(self.tz).date().isoformat(),
             "verification_code": code,
@@ -307,6 +309,10 @@ class IssuingService:
         existing = self._stored(key)
         if existing is not None:  # an earlier attempt stored it and died before recording
             return existing
+        issuer = str(data.get("issuer") or "")
+        if issuer and issuer != self.sealer.organisation:
+            # never put one body's seal on another body's document
+            raise SealingError(f"no seal for {issuer!r}: the configured seal is {self.sealer.organisation!r}")
         rendered = self.renderer.render(kind.key, data)
         sealed = self.sealer.seal(rendered.pdf, rendered.seal_position, level)
         years = kind.retention_years

@@ -119,6 +119,12 @@ class SealPosition:
 class Sealer(Protocol):
     """Applies the agency's electronic seal (PAdES) to a PDF."""
 
+    @property
+    def organisation(self) -> str:
+        """Whose seal this is (the seal certificate's organisation): documents of any other
+        issuing body must not be sealed with it."""
+        ...
+
     def seal(self, pdf: bytes, position: SealPosition | None, level: SealLevel = SealLevel.B_T) -> bytes: ...
 
 

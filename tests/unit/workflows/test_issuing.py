@@ -64,6 +64,8 @@ class FakeRenderer:
 
 
 class FakeSealer:
+    organisation = "某市劳动人事争议仲裁委员会"  # the commission of make_people's staff
+
     def __init__(self) -> None:
         self.fail_next = 0
         self.count = 0
@@ -303,3 +305,12 @@ def test_an_uploaded_copy_is_found_in_the_records_by_its_hash(env: Env) -> None:
     assert env.service.check_upload(pdf + b"x").record is None
     with pytest.raises(NotFoundError):
         env.service.lookup("NOSUCHCODE")
+
+
+def test_a_document_of_another_body_is_never_sealed_with_our_seal(env: Env) -> None:
+    view = env.service.request(env.people.clerk, env.case_id, "acceptance_notice", {"issuer": "别的机构"})
+    assert env.service.complete(view.id).state == "issued"  # the caller cannot rename the issuer
+    env.sealer.organisation = "另一市劳动人事争议仲裁委员会"  # type: ignore[misc]
+    doc = env.service.issue(env.people.clerk, env.case_id, "acceptance_notice")
+    assert doc.state == "pending" and "no seal for" in (doc.last_error or "")
+    assert env.sealer.count == 1

@@ -17,6 +17,7 @@ import argparse
 import http.client
 import json
 import os
+import socket
 import statistics
 import subprocess
 import sys
@@ -229,7 +230,7 @@ def http_rate(url: str, steps: int, clients: int = 1) -> tuple[float, float | No
     with tempfile.TemporaryDirectory() as tmp:
         system, _, org_id, totp_secret = setup_system(url, Path(tmp))
         system.db.dispose()
-        port = 18765
+        port = _free_port()
         env = {
             **os.environ,
             "LABORCASE_DATABASE_URL": url,
@@ -309,6 +310,13 @@ def http_rate(url: str, steps: int, clients: int = 1) -> tuple[float, float | No
                 server.wait(10)
             except subprocess.TimeoutExpired:
                 server.kill()
+
+
+def _free_port() -> int:
+    """A port nobody listens on now (a stale server from an aborted run must not answer)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def _wait_for(port: int) -> http.client.HTTPConnection:

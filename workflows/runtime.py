@@ -20,12 +20,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, Protocol, cast
 
-from sqlalchemy import Table, delete, insert, select, update
+from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from workflows.audit import Actor, PendingEvent, append_case_events
+from workflows.audit import Actor, PendingEvent, case_event_rows, insert_event_rows
+from workflows.case_writes import write_case_row
 from workflows.definitions import DEADLINE_FROM_PROPERTY, DEADLINE_PROPERTY, LoadedDefinition
 from workflows.engine import Engine, Run, StoredState, TaskRow, diff_states
 from workflows.errors import EngineError
@@ -36,6 +37,55 @@ from workflows.models import Case, HumanTask, Timer, WorkflowTask
 _WORKFLOW_TASK = cast(Table, WorkflowTask.__table__)
 _HUMAN_TASK = cast(Table, HumanTask.__table__)
 _TIMER = cast(Table, Timer.__table__)
+
+# The statements of every step, built once (building one costs as much CPU as running it).
+_READ_TASKS = select(
+    _WORKFLOW_TASK.c.task_id, _WORKFLOW_TASK.c.workflow_key, _WORKFLOW_TASK.c.state, _WORKFLOW_TASK.c.doc
+).where(_WORKFLOW_TASK.c.case_id == bindparam("b_case"))
+_DELETE_TASKS = delete(_WORKFLOW_TASK).where(
+    _WORKFLOW_TASK.c.case_id == bindparam("b_case"),
+    _WORKFLOW_TASK.c.task_id.in_(bindparam("b_ids", expanding=True)),
+)
+_INSERT_HUMAN_TASKS = insert(_HUMAN_TASK)
+_CANCEL_HUMAN_TASKS = (
+    update(_HUMAN_TASK)
+    .where(_HUMAN_TASK.c.id.in_(bindparam("b_ids", expanding=True)), _HUMAN_TASK.c.state == "open")
+    .values(state="cancelled", completed_at=bindparam("b_now"))
+)
+_INSERT_TIMERS = insert(_TIMER)
+_STOP_TIMERS = (
+    update(_TIMER)
+    .where(
+        _TIMER.c.case_id == bindparam("b_case"),
+        _TIMER.c.task_id.in_(bindparam("b_ids", expanding=True)),
+        _TIMER.c.state == "waiting",
+    )
+    .values(state=bindparam("b_state"), fired_at=bindparam("b_fired_at"), fired_by=bindparam("b_fired_by"))
+)
+_FIRE_TIMER_ROW = (
+    update(_TIMER)
+    .where(_TIMER.c.id == bindparam("b_id"), _TIMER.c.state == "waiting")
+    .values(state="fired", fired_at=bindparam("b_now"), fired_by=bindparam("b_by"))
+)
+_UPSERT_TASKS: dict[str, Any] = {}  # per dialect, built on first use
+
+
+def _upsert_statement(dialect: str) -> Any:
+    stmt = _UPSERT_TASKS.get(dialect)
+    if stmt is None:
+        base: Any = pg_insert(_WORKFLOW_TASK) if dialect == "postgresql" else sqlite_insert(_WORKFLOW_TASK)
+        stmt = base.on_conflict_do_update(
+            index_elements=[_WORKFLOW_TASK.c.case_id, _WORKFLOW_TASK.c.task_id],
+            set_={
+                "workflow_key": base.excluded.workflow_key,
+                "state": base.excluded.state,
+                "doc": base.excluded.doc,
+            },
+        )
+        # RETURNING lets SQLAlchemy send the rows as one multi-VALUES statement (its
+        # "insertmanyvalues"), one round trip, rather than one execution per row
+        stmt = _UPSERT_TASKS[dialect] = stmt.returning(_WORKFLOW_TASK.c.task_id)
+    return stmt
 
 
 class DeadlinePolicy(Protocol):
@@ -79,11 +129,7 @@ class CaseRuntime:
     # -- loading -----------------------------------------------------------
 
     def read_state(self, session: Session, case: Case) -> StoredState:
-        rows = session.execute(
-            select(
-                WorkflowTask.task_id, WorkflowTask.workflow_key, WorkflowTask.state, WorkflowTask.doc
-            ).where(WorkflowTask.case_id == case.id)
-        ).all()
+        rows = session.execute(_READ_TASKS, {"b_case": case.id}).all()
         tasks = {r.task_id: TaskRow(r.workflow_key, r.state, r.doc) for r in rows}
         return StoredState(meta=_engine_meta(case.workflow_meta), tasks=tasks)
 
@@ -105,6 +151,8 @@ class CaseRuntime:
         fired_timer_id: int | None = None,
         worker: str | None = None,
     ) -> StepResult:
+        """Write what the step changed: engine task rows, inbox items, timers, audit events
+        and, last, the case row (version-checked: ConflictError if another writer got there)."""
         now = self.clock()
         before = run.loaded
         after = run.snapshot()
@@ -121,44 +169,30 @@ class CaseRuntime:
 
         result = StepResult(completed=run.completed)
         audit: list[PendingEvent] = list(events)
-
-        # 1. the case row (written at flush, with the optimistic version check; the
-        #    services already hold its row lock, so writers of one case queue up)
-        case.workflow_meta = meta
-        case.updated_at = now
-        if run.completed and case.status != "closed":
+        closing = run.completed and case.status != "closed"
+        if closing:
             audit.append(PendingEvent("case.closed", "case", {"status": case.status}, {"status": "closed"}))
-            case.status = "closed"
-            case.closed_at = now
 
-        # 2. engine task rows: only what changed
+        # 1. engine task rows: only what changed
         diff = diff_states(before, after)
         if diff.upserts:
             self._upsert_tasks(session, case.id, diff.upserts)
         if diff.deletes:
-            session.execute(
-                delete(_WORKFLOW_TASK).where(
-                    _WORKFLOW_TASK.c.case_id == case.id, _WORKFLOW_TASK.c.task_id.in_(diff.deletes)
-                )
-            )
+            session.execute(_DELETE_TASKS, {"b_case": case.id, "b_ids": list(diff.deletes)})
 
-        # 3. inbox items
+        # 2. inbox items
         new_ids = [tid for tid in ready if tid not in old_human]
         gone_ids = [tid for tid in old_human if tid not in ready and tid != closed_task_id]
         for tid in new_ids:
             result.opened.append(self._open_task(session, case, definition, ready[tid], actor, now))
         if result.opened:
-            session.add_all(result.opened)
+            session.execute(_INSERT_HUMAN_TASKS, [_human_task_row(t) for t in result.opened])
             audit.extend(
                 PendingEvent("task.opened", f"task:{t.id}", None, {"name": t.name, "role": t.candidate_role})
                 for t in result.opened
             )
         if gone_ids:
-            session.execute(
-                update(_HUMAN_TASK)
-                .where(_HUMAN_TASK.c.id.in_(gone_ids), _HUMAN_TASK.c.state == "open")
-                .values(state="cancelled", completed_at=now)
-            )
+            session.execute(_CANCEL_HUMAN_TASKS, {"b_ids": gone_ids, "b_now": now})
             for tid in gone_ids:
                 audit.append(
                     PendingEvent("task.cancelled", f"task:{tid}", {"state": "open"}, {"state": "cancelled"})
@@ -169,12 +203,46 @@ class CaseRuntime:
         if closed_task_id is not None and self.deadlines is not None and old_human.get(closed_task_id):
             self.deadlines.task_closed(session, case, closed_task_id, "completed", actor)
 
-        # 4. timers
+        # 3. timers
+        audit.extend(self._save_timers(session, case, run, waiting, old_timers, now, worker or actor.label))
+        result.timers_started = sum(1 for tid in waiting if tid not in old_timers)
+        if fired_timer_id is not None:
+            # a cycle timer keeps its task waiting: this row is done even though the task is not
+            session.execute(
+                _FIRE_TIMER_ROW, {"b_id": fired_timer_id, "b_now": now, "b_by": worker or actor.label}
+            )
+
+        # 4. audit trail, then the case row: new meta, audit head, version
+        rows, seq, head = case_event_rows(case.id, case.audit_seq, case.audit_head, actor, audit, now)
+        insert_event_rows(session, rows)
+        changes: dict[str, Any] = {
+            "workflow_meta": meta,
+            "updated_at": now,
+            "audit_seq": seq,
+            "audit_head": head,
+        }
+        if closing:
+            changes.update(status="closed", closed_at=now)
+        write_case_row(session, case, **changes)
+        return result
+
+    def _save_timers(
+        self,
+        session: Session,
+        case: Case,
+        run: Run,
+        waiting: dict[str, Any],
+        old_timers: dict[str, str],
+        now: datetime,
+        by: str,
+    ) -> list[PendingEvent]:
+        """Timer rows for timers that started or stopped waiting; their audit events."""
+        events: list[PendingEvent] = []
         started = [t for tid, t in waiting.items() if tid not in old_timers]
         stopped = [tid for tid in old_timers if tid not in waiting]
         if started:
             session.execute(
-                insert(_TIMER),
+                _INSERT_TIMERS,
                 [
                     {
                         "case_id": case.id,
@@ -187,8 +255,7 @@ class CaseRuntime:
                     for t in started
                 ],
             )
-            result.timers_started = len(started)
-            audit.extend(
+            events.extend(
                 PendingEvent(
                     "timer.started", f"timer:{t.task_id}", None, {"name": t.name, "due_at": t.due_at}
                 )
@@ -198,45 +265,18 @@ class CaseRuntime:
             states = run.task_states(stopped)
             fired = [tid for tid in stopped if states.get(tid) == "COMPLETED"]
             cancelled = [tid for tid in stopped if tid not in fired]
-            if fired:
+            for ids, state, at, who in ((fired, "fired", now, by), (cancelled, "cancelled", None, None)):
+                if not ids:
+                    continue
                 session.execute(
-                    update(_TIMER)
-                    .where(
-                        _TIMER.c.case_id == case.id, _TIMER.c.task_id.in_(fired), _TIMER.c.state == "waiting"
-                    )
-                    .values(state="fired", fired_at=now, fired_by=worker or actor.label)
+                    _STOP_TIMERS,
+                    {"b_case": case.id, "b_ids": ids, "b_state": state, "b_fired_at": at, "b_fired_by": who},
                 )
-                audit.extend(
-                    PendingEvent("timer.fired", f"timer:{tid}", {"state": "waiting"}, {"state": "fired"})
-                    for tid in fired
+                events.extend(
+                    PendingEvent(f"timer.{state}", f"timer:{tid}", {"state": "waiting"}, {"state": state})
+                    for tid in ids
                 )
-            if cancelled:
-                session.execute(
-                    update(_TIMER)
-                    .where(
-                        _TIMER.c.case_id == case.id,
-                        _TIMER.c.task_id.in_(cancelled),
-                        _TIMER.c.state == "waiting",
-                    )
-                    .values(state="cancelled")
-                )
-                audit.extend(
-                    PendingEvent(
-                        "timer.cancelled", f"timer:{tid}", {"state": "waiting"}, {"state": "cancelled"}
-                    )
-                    for tid in cancelled
-                )
-        if fired_timer_id is not None:
-            # a cycle timer keeps its task waiting: this row is done even though the task is not
-            session.execute(
-                update(_TIMER)
-                .where(_TIMER.c.id == fired_timer_id, _TIMER.c.state == "waiting")
-                .values(state="fired", fired_at=now, fired_by=worker or actor.label)
-            )
-
-        # 5. audit trail (moves the head on the case row, flushed at commit)
-        append_case_events(session, case, actor, audit, at=now)
-        return result
+        return events
 
     def _open_task(
         self,
@@ -276,17 +316,24 @@ class CaseRuntime:
             }
             for tid, r in rows.items()
         ]
-        dialect = session.get_bind().dialect.name
-        stmt: Any = pg_insert(_WORKFLOW_TASK) if dialect == "postgresql" else sqlite_insert(_WORKFLOW_TASK)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[_WORKFLOW_TASK.c.case_id, _WORKFLOW_TASK.c.task_id],
-            set_={
-                "workflow_key": stmt.excluded.workflow_key,
-                "state": stmt.excluded.state,
-                "doc": stmt.excluded.doc,
-            },
-        )
-        session.execute(stmt, values)
+        session.execute(_upsert_statement(session.get_bind().dialect.name), values)
+
+
+def _human_task_row(task: HumanTask) -> dict[str, Any]:
+    """The insert parameters of a new inbox item (same keys for every row: one executemany)."""
+    return {
+        "id": task.id,
+        "case_id": task.case_id,
+        "organisation_id": task.organisation_id,
+        "name": task.name,
+        "title": task.title,
+        "candidate_role": task.candidate_role,
+        "assignee_id": None,
+        "state": task.state,
+        "form_key": task.form_key,
+        "due_at": task.due_at,
+        "created_at": task.created_at,
+    }
 
 
 def _engine_meta(meta: dict[str, Any] | None) -> dict[str, Any]:

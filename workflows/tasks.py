@@ -7,11 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import and_, bindparam, exists, or_, select
 from sqlalchemy.orm import Session
 
 from workflows.access import may_act_on_task, require_case_access, visible_cases_filter
 from workflows.audit import Actor, PendingEvent, append_case_events
+from workflows.case_writes import write_task_completed
 from workflows.db import Database
 from workflows.deadlines import ESCALATION_TASK
 from workflows.definitions import Definitions
@@ -26,6 +27,13 @@ from workflows.forms import validate_form
 from workflows.models import Case, CaseParty, HumanTask, User, UserRole
 from workflows.roles import STAFF_ROLES
 from workflows.runtime import CaseRuntime
+
+_LOAD = (
+    select(HumanTask, Case)
+    .join(Case, Case.id == HumanTask.case_id)
+    .where(HumanTask.id == bindparam("b_task"))
+)
+_LOAD_LOCKED = _LOAD.with_for_update()
 
 
 @dataclass(frozen=True)
@@ -191,15 +199,7 @@ class TaskService:
             )
             run = self.runtime.load(s, case, definition)
             run.complete_user_task(task.id, clean)
-            now = self.runtime.clock()
-            task.state, task.completed_at, task.completed_by, task.result = (
-                "completed",
-                now,
-                actor.user_id,
-                clean,
-            )
-            if task.assignee_id is None:
-                task.assignee_id = actor.user_id
+            write_task_completed(s, task, actor.user_id, clean, self.runtime.clock())
             result = self.runtime.save(
                 s,
                 case,
@@ -252,11 +252,8 @@ class TaskService:
     # -- helpers -----------------------------------------------------------
 
     def _load(self, s: Session, task_id: str, lock: bool = False) -> tuple[HumanTask, Case]:
-        stmt = select(HumanTask, Case).join(Case, Case.id == HumanTask.case_id).where(HumanTask.id == task_id)
-        if lock:
-            # both rows locked: a second writer waits, then re-reads both as committed
-            stmt = stmt.with_for_update()
-        row = s.execute(stmt).first()
+        # locked: both rows, so a second writer waits, then re-reads both as committed
+        row = s.execute(_LOAD_LOCKED if lock else _LOAD, {"b_task": task_id}).first()
         if row is None:
             raise UnknownTaskError(task_id)
         return row[0], row[1]

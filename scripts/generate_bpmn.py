@@ -71,6 +71,8 @@ class Node:
     #: process variable (ISO date) the `deadline` period counts from instead of the task's opening
     deadline_from: str | None = None
     doc: str | None = None
+    #: document type (workflows/document_kinds.py) the case issues when this task completes
+    issues: str | None = None
     script: str | None = None
     message: str | None = None  # receive task: message id
     message_var: str | None = None
@@ -228,14 +230,20 @@ def _node_xml(n: Node) -> str:
     body: list[str] = []
     if n.doc:
         body.append(f"<bpmn:documentation>{escape(n.doc)}</bpmn:documentation>")
+    props: list[str] = []
     if n.kind == "user":
-        props = [f'<spiffworkflow:property name="formJsonSchemaFilename" value={quoteattr(n.form or "")} />']
+        props.append(
+            f'<spiffworkflow:property name="formJsonSchemaFilename" value={quoteattr(n.form or "")} />'
+        )
         if n.deadline:
             props.append(f'<spiffworkflow:property name="deadline" value={quoteattr(n.deadline)} />')
         if n.deadline_from:
             if not n.deadline:
                 raise ValueError(f"{n.id}: deadline_from without a deadline rule")
             props.append(f'<spiffworkflow:property name="deadlineFrom" value={quoteattr(n.deadline_from)} />')
+    if n.issues:
+        props.append(f'<spiffworkflow:property name="issues" value={quoteattr(n.issues)} />')
+    if props:
         body.append(
             "<bpmn:extensionElements><spiffworkflow:properties>"
             + "".join(props)
@@ -462,6 +470,7 @@ def arbitration() -> Process:
             C,
             4,
             row=1,
+            issues="refusal_notice",
             script=stage_script("refused", "不予受理：申请人可以就该劳动争议事项向人民法院提起诉讼"),
         )
     )
@@ -473,6 +482,7 @@ def arbitration() -> Process:
             "出具受理通知书",
             C,
             5,
+            issues="acceptance_notice",
             script=stage_script("accepted", "已受理，正在送达并组成仲裁庭"),
         )
     )
@@ -562,6 +572,7 @@ def arbitration() -> Process:
             H,
             9,
             form="form_tribunal.json",
+            issues="form_tribunal_notice",
             deadline="arbitration.form_tribunal",
             deadline_from=ACCEPTED_ON,
             doc=(
@@ -589,6 +600,7 @@ def arbitration() -> Process:
             C,
             14,
             form="notify_hearing.json",
+            issues="hearing_notice",
             doc=(
                 "仲裁庭应当在开庭五日前将开庭日期、地点书面通知双方当事人（法35）。"
                 "该期间按开庭日倒算（规则 arbitration.hearing_notice），但开庭日期在本任务的表单中才确定，"
@@ -724,6 +736,7 @@ def arbitration() -> Process:
             "出具裁决书",
             H,
             26,
+            issues="award_document",
             script=stage_script(
                 "awarded",
                 "裁决书已出具",

@@ -97,5 +97,7 @@ FIXTURES = Path(__file__).parent / "fixtures"
 # ---- storage fixtures (integrations/storage) -- begin ------------------------------------------
 # seaweedfs: a real SeaweedFS S3 server per session; s3_store: MinioDocumentStore on it;
 # local_store: LocalFolderDocumentStore in tmp_path.  Defined in tests/storage_support.py.
+# signing: the real signing side (dev PKI, our TSA on loopback), per module: tests/signing_support.py.
+from tests.signing_support import signing  # noqa: E402, F401
 from tests.storage_support import local_store, s3_store, seaweedfs  # noqa: E402, F401
 # ---- storage fixtures (integrations/storage) -- end --------------------------------------------

@@ -15,6 +15,7 @@ import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from workflows.audit import Actor, append_global_event
+from workflows.document_kinds import KINDS
 from workflows.engine import CompiledProcess, Engine
 from workflows.errors import DefinitionError, NotFoundError
 from workflows.forms import check_schema
@@ -32,6 +34,9 @@ FORM_PROPERTY = "formJsonSchemaFilename"
 DEADLINE_PROPERTY = "deadline"
 #: Optional: the process variable (ISO date) the period counts from; default the day the task opens.
 DEADLINE_FROM_PROPERTY = "deadlineFrom"
+#: Task property naming the formal document (workflows.document_kinds) the case issues when the
+#: task completes, e.g. `issues="acceptance_notice"` on 出具受理通知书.
+ISSUES_PROPERTY = "issues"
 TEXT_SUFFIXES = (".bpmn", ".dmn", ".json")
 
 
@@ -66,6 +71,15 @@ class LoadedDefinition:
             return None, None
         key = info.properties.get(FORM_PROPERTY)
         return key, (self.forms.get(key) if key else None)
+
+    @cached_property
+    def issuing_tasks(self) -> Mapping[str, str]:
+        """Task name → the document type the case issues when that task completes."""
+        return {
+            name: props[ISSUES_PROPERTY]
+            for name, props in self.process.task_properties.items()
+            if props.get(ISSUES_PROPERTY)
+        }
 
 
 def read_folder(folder: Path) -> DefinitionBundle:
@@ -176,6 +190,15 @@ class Definitions:
                     element_id=task.name,
                     process=key,
                     message=f"unknown statutory deadline rule {rule!r}",
+                )
+        for name, properties in process.task_properties.items():
+            kind = properties.get(ISSUES_PROPERTY)
+            if kind is not None and kind not in KINDS:
+                raise DefinitionError(
+                    file=main,
+                    element_id=name,
+                    process=key,
+                    message=f"{ISSUES_PROPERTY}={kind!r} is not a document type: {', '.join(sorted(KINDS))}",
                 )
         return process, forms
 

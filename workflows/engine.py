@@ -14,7 +14,7 @@ to the root and stored with its full data instead of a delta.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -76,6 +76,8 @@ class CompiledProcess:
     messages: frozenset[str]
     spec: Any = field(repr=False, compare=False)
     subprocess_specs: Any = field(repr=False, compare=False)
+    #: the extension properties of every task that has some (script and service tasks too)
+    task_properties: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,15 @@ class ReadyTask:
     title: str
     lane: str | None
     properties: Mapping[str, str]
+    data: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class CompletedTask:
+    """A task that completed during one unit of work, with the data it completed with."""
+
+    id: str
+    name: str
     data: Mapping[str, Any]
 
 
@@ -330,6 +341,7 @@ class Engine:
             ) from exc
 
         user_tasks: dict[str, UserTaskSpecInfo] = {}
+        task_properties: dict[str, Mapping[str, str]] = {}
         lanes: set[str] = set()
         messages: set[str] = set()
         all_specs = [spec, *subprocess_specs.values()]
@@ -341,8 +353,10 @@ class Engine:
                 ev = getattr(ts, "event_definition", None)
                 if isinstance(ev, MessageEventDefinition) and isinstance(ts, CatchingEvent):
                     messages.add(ev.name)
+                ext = getattr(ts, "extensions", {}) or {}
+                if ext.get("properties"):
+                    task_properties[ts.name] = dict(ext["properties"])
                 if getattr(ts, "manual", False):
-                    ext = getattr(ts, "extensions", {}) or {}
                     user_tasks[ts.name] = UserTaskSpecInfo(
                         name=ts.name,
                         title=ts.bpmn_name or ts.name,
@@ -358,6 +372,7 @@ class Engine:
             messages=frozenset(messages),
             spec=spec,
             subprocess_specs=subprocess_specs,
+            task_properties=task_properties,
         )
 
     # -- instances ---------------------------------------------------------
@@ -563,6 +578,27 @@ class Run:
         if task.state != TaskState.READY:
             raise UnknownTaskError(task_id, reason=f"task is {TaskState.get_name(task.state)}")
         return task
+
+    def newly_completed(self, names: Collection[str]) -> list[CompletedTask]:
+        """Tasks named in `names` that completed in this unit of work (not before it was loaded),
+        oldest first, with the data they completed with."""
+        if not names:
+            return []
+        before = self.loaded.tasks if self.loaded is not None else {}
+        done = [
+            t
+            for t in self._all_tasks()
+            if t.state == TaskState.COMPLETED
+            and t.task_spec.name in names
+            and (str(t.id) not in before or before[str(t.id)].state != "COMPLETED")
+        ]
+        done.sort(key=lambda t: t.last_state_change)
+        return [CompletedTask(str(t.id), t.task_spec.name, _json_roundtrip(dict(t.data))) for t in done]
+
+    def _all_tasks(self) -> Iterator[Any]:
+        yield from self.wf.tasks.values()
+        for sub in self.wf.subprocesses.values():
+            yield from sub.tasks.values()
 
     # -- persistence -------------------------------------------------------
 

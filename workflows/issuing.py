@@ -71,6 +71,11 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def _as_utc(at: datetime) -> datetime:
+    """SQLite hands back naive UTC datetimes; PostgreSQL aware ones."""
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+
+
 @dataclass(frozen=True)
 class IssuedDocumentView:
     id: int
@@ -174,6 +179,16 @@ class IssuingService:
             doc = self.request_in(s, case, actor, kind, data or {}, seal_level)
             return _view(doc)
 
+    def task_issues(
+        self, session: Session, case: Case, document_type: str, data: Mapping[str, Any], actor: Actor
+    ) -> None:
+        """runtime.DocumentPolicy: a process step (e.g. 出具受理通知书) issues its document.
+
+        The step's process data (form fields as in bpmn/*/forms) fill the document; data the
+        document needs but the step lacks fail the step now, with field pointers, rather than
+        leaving a document that can never be rendered."""
+        self.request_in(session, case, actor, kind_of(document_type), data)
+
     def request_in(
         self,
         s: Session,
@@ -255,6 +270,8 @@ class IssuingService:
             "case_number": case.case_number,
             "case_title": case.title,
             "issuer": org.name if org else "",
+            # the case is opened when the application is received (online filing or registration)
+            "application_received_on": _as_utc(case.created_at).astimezone(self.tz).date().isoformat(),
             "parties": [{"role": p.role, "name": p.name} for p in parties.scalars()],
             "claims": [
                 {

@@ -15,7 +15,7 @@ extra reads are needed to diff them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, Protocol, cast
@@ -105,6 +105,16 @@ class DeadlinePolicy(Protocol):
     def task_closed(self, session: Session, case: Case, task_id: str, outcome: str, actor: Actor) -> None: ...
 
 
+class DocumentPolicy(Protocol):
+    """How a process step issues formal documents (implemented by workflows.issuing)."""
+
+    def task_issues(
+        self, session: Session, case: Case, document_type: str, data: Mapping[str, Any], actor: Actor
+    ) -> None:
+        """Request the document in the step's transaction (it is sealed and stored afterwards)."""
+        ...
+
+
 @dataclass
 class StepResult:
     opened: list[HumanTask] = field(default_factory=list)
@@ -121,10 +131,18 @@ def utcnow() -> datetime:
 
 
 class CaseRuntime:
-    def __init__(self, engine: Engine, deadlines: DeadlinePolicy | None = None, clock: Clock = utcnow):
+    def __init__(
+        self,
+        engine: Engine,
+        deadlines: DeadlinePolicy | None = None,
+        clock: Clock = utcnow,
+        documents: DocumentPolicy | None = None,
+    ):
         self.engine = engine
         self.deadlines = deadlines
         self.clock = clock
+        #: None: this installation issues no documents (tasks marked `issues` just complete)
+        self.documents = documents
 
     # -- loading -----------------------------------------------------------
 
@@ -155,6 +173,8 @@ class CaseRuntime:
         and, last, the case row (version-checked: ConflictError if another writer got there)."""
         now = self.clock()
         before = run.loaded
+        issuing = self.documents is not None and definition.issuing_tasks
+        issued = run.newly_completed(definition.issuing_tasks.keys()) if issuing else []
         after = run.snapshot()
         old_meta = case.workflow_meta or {}
         old_human: dict[str, str] = dict(old_meta.get("human", {}))
@@ -212,7 +232,14 @@ class CaseRuntime:
                 _FIRE_TIMER_ROW, {"b_id": fired_timer_id, "b_now": now, "b_by": worker or actor.label}
             )
 
-        # 4. audit trail, then the case row: new meta, audit head, version
+        # 4. formal documents the step issues (requested now, sealed and stored by the worker)
+        if self.documents is not None:
+            for task in issued:
+                self.documents.task_issues(
+                    session, case, definition.issuing_tasks[task.name], task.data, actor
+                )
+
+        # 5. audit trail, then the case row: new meta, audit head, version
         rows, seq, head = case_event_rows(case.id, case.audit_seq, case.audit_head, actor, audit, now)
         insert_event_rows(session, rows)
         changes: dict[str, Any] = {

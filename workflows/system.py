@@ -58,7 +58,23 @@ def build_system(
     db = database or Database(settings.database_url)
     engine = Engine(services=SERVICE_TASKS)
     definitions = Definitions(engine, known_roles=ALL_ROLES, known_deadline_rules=RULES.keys())
-    runtime = CaseRuntime(engine, deadlines=StatutoryDeadlines(settings.timezone), clock=clock)
+    issuing = (
+        None
+        if documents is None
+        else IssuingService(
+            db,
+            documents.renderer,
+            documents.sealer,
+            documents.store,
+            documents.verifier,
+            verify_base_url=documents.verify_base_url,
+            timezone=settings.timezone,
+            clock=clock,
+        )
+    )
+    runtime = CaseRuntime(
+        engine, deadlines=StatutoryDeadlines(settings.timezone), clock=clock, documents=issuing
+    )
     return System(
         settings=settings,
         db=db,
@@ -71,16 +87,5 @@ def build_system(
         timers=TimerService(db, definitions, runtime),
         deadlines=DeadlineService(db, clock, settings.due_soon_days),
         administration=Administration(db, definitions),
-        issuing=None
-        if documents is None
-        else IssuingService(
-            db,
-            documents.renderer,
-            documents.sealer,
-            documents.store,
-            documents.verifier,
-            verify_base_url=documents.verify_base_url,
-            timezone=settings.timezone,
-            clock=clock,
-        ),
+        issuing=issuing,
     )

@@ -6,7 +6,6 @@ poppler's pdfsig/pdffonts as independent checks.  Through the service and throug
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -15,9 +14,9 @@ from pathlib import Path
 import pytest
 from flask.testing import FlaskClient
 
-from documents import Renderer, ensure_fonts
+from documents import Renderer
 from documents.samples import sample
-from signing.config import Signing, SigningConfig, open_signing
+from signing.config import Signing
 from tests.support import SECRET, People, fixture_system, make_people
 from web.app import create_app
 from workflows.cases import OpenCase, PartyInput
@@ -28,27 +27,6 @@ from workflows.ports import DocumentAdapters, DocumentStore
 from workflows.system import System, build_system
 
 pytestmark = pytest.mark.slow
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def signing(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Signing]:
-    ensure_fonts()
-    side = open_signing(
-        SigningConfig(
-            instance_dir=tmp_path_factory.mktemp("instance"),
-            secret=SECRET,
-            organisation="某市劳动人事争议仲裁委员会",
-            pki_port=_free_port(),
-        )
-    )
-    yield side
-    side.close()
 
 
 @pytest.fixture(scope="module")

@@ -22,7 +22,7 @@ from workflows.calendar import china_today
 from workflows.db import Database
 from workflows.errors import NotFoundError
 from workflows.models import Case, Deadline
-from workflows.runtime import Clock
+from workflows.runtime import Clock, DocumentPolicy
 
 
 @dataclass(frozen=True)
@@ -59,10 +59,14 @@ def view_of(deadline: Deadline, today: date, due_soon_days: int) -> DeadlineView
 
 
 class DeadlineService:
-    def __init__(self, db: Database, clock: Clock, due_soon_days: int = 2):
+    def __init__(
+        self, db: Database, clock: Clock, due_soon_days: int = 2, documents: DocumentPolicy | None = None
+    ):
         self.db = db
         self.clock = clock
         self.due_soon_days = due_soon_days
+        #: issues the written notice of an extension where the rule requires one (None: no documents)
+        self.documents = documents
 
     def today(self) -> date:
         return china_today(self.clock())
@@ -79,21 +83,40 @@ class DeadlineService:
 
     def suspend(self, actor: Actor, deadline_id: int, on_date: date, reason: str) -> DeadlineView:
         """中止: the period stops running from `on_date` (e.g. a party's force majeure)."""
-        return self._command(actor, deadline_id, lambda s, d: deadlines.suspend(s, d, on_date, actor, reason))
+        return self._command(
+            actor, deadline_id, lambda s, c, d: deadlines.suspend(s, d, on_date, actor, reason)
+        )
 
     def resume(self, actor: Actor, deadline_id: int, on_date: date, reason: str) -> DeadlineView:
         """中止 ends: the period runs on, lengthened by the suspended days."""
-        return self._command(actor, deadline_id, lambda s, d: deadlines.resume(s, d, on_date, actor, reason))
+        return self._command(
+            actor, deadline_id, lambda s, c, d: deadlines.resume(s, d, on_date, actor, reason)
+        )
 
     def restart(self, actor: Actor, deadline_id: int, on_date: date, reason: str) -> DeadlineView:
         """重新计算: the whole period starts again from `on_date` (e.g. claims amended)."""
-        return self._command(actor, deadline_id, lambda s, d: deadlines.restart(s, d, on_date, actor, reason))
+        return self._command(
+            actor, deadline_id, lambda s, c, d: deadlines.restart(s, d, on_date, actor, reason)
+        )
 
     def extend(self, actor: Actor, deadline_id: int, days: int, reason: str) -> DeadlineView:
-        """延长 with the actor's approval; the rule says who may approve and how long at most."""
-        return self._command(
-            actor, deadline_id, lambda s, d: deadlines.extend(s, d, days, actor, actor, reason)
-        )
+        """延长 with the actor's approval; the rule says who may approve and how long at most,
+        and whether the parties get a written notice (issued in the same transaction)."""
+
+        def change(s: Session, case: Case, deadline: Deadline) -> Deadline:
+            deadlines.extend(s, deadline, days, actor, actor, reason)
+            notice = deadlines.rule_of(deadline).extension_notice
+            if notice and self.documents is not None:
+                data = {
+                    "accepted_on": deadline.started_on.isoformat(),
+                    "extension_days": days,
+                    "new_deadline": deadline.due_on.isoformat(),
+                    "extension_reason": reason,
+                }
+                self.documents.task_issues(s, case, notice, data, actor)
+            return deadline
+
+        return self._command(actor, deadline_id, change)
 
     def escalate_overdue(self) -> int:
         """超期督办 sweep, run by workers; safe to run from many at once."""
@@ -101,7 +124,7 @@ class DeadlineService:
             return len(deadlines.escalate_overdue(s, self.today(), SYSTEM))
 
     def _command(
-        self, actor: Actor, deadline_id: int, change: Callable[[Session, Deadline], Deadline]
+        self, actor: Actor, deadline_id: int, change: Callable[[Session, Case, Deadline], Deadline]
     ) -> DeadlineView:
         with self.db.transaction() as s:
             deadline = s.get(Deadline, deadline_id)
@@ -110,7 +133,7 @@ class DeadlineService:
             case = s.execute(select(Case).where(Case.id == deadline.case_id).with_for_update()).scalar_one()
             require_case_access(s, actor, case, "write")
             s.refresh(deadline)  # re-read under the case lock
-            change(s, deadline)
+            change(s, case, deadline)
             case.updated_at = self.clock()  # bumps the case version: cached views go stale
             s.flush()
             return view_of(deadline, self.today(), self.due_soon_days)

@@ -280,6 +280,11 @@ def _recompute(deadline: Deadline, cal: WorkingCalendar, rules: Mapping[str, Sta
     )
 
 
+def rule_of(deadline: Deadline, rules: Mapping[str, StatutoryRule] | None = None) -> StatutoryRule:
+    """The rule a deadline row runs under (with the period and unit it was started with)."""
+    return _row_rule(deadline, rules)
+
+
 def _row_rule(deadline: Deadline, rules: Mapping[str, StatutoryRule] | None) -> StatutoryRule:
     """The registry rule, with the period and unit the row was started with."""
     rule = get_rule(deadline.rule, rules)

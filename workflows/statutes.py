@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Literal
 
+from workflows.document_kinds import KINDS
 from workflows.errors import FieldProblem, NotFoundError, ValidationError
 
 Unit = Literal["working_days", "calendar_days", "months", "years"]
@@ -67,6 +68,9 @@ class StatutoryRule:
     extension_max: int | None = None
     approver_role: str | None = None
     unit_basis: str = ""
+    #: the formal document (workflows.document_kinds) that tells the parties of an approved
+    #: extension, where the law requires written notice (法43: 延长审限通知书)
+    extension_notice: str | None = None
 
     def __post_init__(self) -> None:
         problems: list[FieldProblem] = []
@@ -82,6 +86,10 @@ class StatutoryRule:
             problems.append(FieldProblem("/extension_max", "不可延长的期间不能有延长上限"))
         if self.extension_max is not None and self.extension_max < 0:
             problems.append(FieldProblem("/extension_max", "延长上限不能为负"))
+        if self.extension_notice is not None and (
+            not self.extension_allowed or self.extension_notice not in KINDS
+        ):
+            problems.append(FieldProblem("/extension_notice", "须为可延长期间的已知文书类型"))
         if self.direction == "before" and self.extension_allowed:
             problems.append(FieldProblem("/extension_allowed", "开庭前类期间不能延长"))
         if len(self.key) > 64 or len(self.legal_basis) > 200:
@@ -204,6 +212,7 @@ _RULES: tuple[StatutoryRule, ...] = (
         extension_allowed=True,
         extension_max=15,
         approver_role="commission_head",
+        extension_notice="extension_notice",
     ),
     _arb(
         "arbitration.worker_sue_final_award",

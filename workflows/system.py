@@ -85,7 +85,7 @@ def build_system(
         tasks=TaskService(db, definitions, runtime),
         messages=MessageService(db, definitions, runtime),
         timers=TimerService(db, definitions, runtime),
-        deadlines=DeadlineService(db, clock, settings.due_soon_days),
+        deadlines=DeadlineService(db, clock, settings.due_soon_days, documents=issuing),
         administration=Administration(db, definitions),
         issuing=issuing,
     )

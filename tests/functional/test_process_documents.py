@@ -27,6 +27,7 @@ from tests.functional.test_arbitration_process import (
 from tests.support import fixture_system
 from workflows.audit import verify
 from workflows.db import Database
+from workflows.deadlines import ExtensionNotAllowedError, ExtensionNotApprovedError
 from workflows.definitions import DefinitionBundle, Definitions
 from workflows.engine import Engine
 from workflows.errors import DefinitionError, ValidationError
@@ -147,3 +148,40 @@ def test_a_process_naming_an_unknown_document_type_is_refused_at_deploy() -> Non
     with pytest.raises(DefinitionError) as err:
         definitions.compile(DefinitionBundle("arbitration", {"arbitration.bpmn": broken, **forms}))
     assert err.value.element_id == "mark_accepted" and "acceptance_letter" in str(err.value)
+
+
+def award_deadline_id(system: System, staff: Staff, case_id: int) -> int:
+    [award] = [d for d in system.deadlines.for_case(staff.clerk, case_id) if d.rule == "arbitration.award"]
+    return award.id
+
+
+def test_award_extension_approved_by_the_head_issues_the_written_notice_art_43(
+    system: System, staff: Staff, db: Database
+) -> None:
+    case_id = open_arbitration(system, staff)
+    drive_to(system, staff, case_id, "draft_award")
+    deadline_id = award_deadline_id(system, staff, case_id)
+    view = system.deadlines.extend(staff.commission_head, deadline_id, 10, "案情复杂，需补充调查")
+    notice = documents_of(db, case_id)[-1]
+    assert notice.document_type == "extension_notice"
+    assert notice.data["extension_days"] == 10
+    assert notice.data["new_deadline"] == view.due_on.isoformat()
+    assert notice.data["accepted_on"] == step_data("review_application")["accepted_on"]
+    assert system.issuing is not None and system.issuing.run_pending() >= 1
+    assert system.issuing.get(staff.clerk, notice.id).state == "issued"
+
+
+def test_extension_refused_leaves_no_notice_and_no_change_art_43(
+    system: System, staff: Staff, db: Database
+) -> None:
+    case_id = open_arbitration(system, staff)
+    drive_to(system, staff, case_id, "draft_award")
+    deadline_id = award_deadline_id(system, staff, case_id)
+    before = documents_of(db, case_id)
+    due_before = system.deadlines.for_case(staff.clerk, case_id)
+    with pytest.raises(ExtensionNotApprovedError):  # the arbitrator cannot approve it
+        system.deadlines.extend(staff.arbitrator, deadline_id, 10, "案情复杂")
+    with pytest.raises(ExtensionNotAllowedError):  # nor may anyone go beyond fifteen days
+        system.deadlines.extend(staff.commission_head, deadline_id, 16, "案情复杂")
+    assert [d.id for d in documents_of(db, case_id)] == [d.id for d in before]
+    assert system.deadlines.for_case(staff.clerk, case_id) == due_before

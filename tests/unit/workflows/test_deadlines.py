@@ -298,6 +298,8 @@ def test_configured_override_changes_a_rule_and_rejects_unknown_fields() -> None
         {"extension_allowed": True},
         {"extension_max": 5},
         {"direction": "before", "extension_allowed": True, "approver_role": "commission_head"},
+        {"extension_notice": "extension_notice"},  # a notice of an extension the law does not allow
+        {"extension_allowed": True, "approver_role": "commission_head", "extension_notice": "memo"},
     ],
 )
 def test_invalid_rule_definition_is_rejected(bad: dict) -> None:

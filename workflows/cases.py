@@ -98,84 +98,84 @@ class CaseService:
     # -- commands ----------------------------------------------------------
 
     def open_case(self, actor: Actor, command: OpenCase) -> CaseView:
-        self._check_open(actor, command)
         with self.db.transaction() as s:
-            org = s.get(Organisation, command.organisation_id)
-            if org is None:
-                raise ValidationError(
-                    "受理机构不存在", [FieldProblem("/organisation_id", "unknown organisation")]
-                )
-            definition = self.definitions.latest(s, command.process_key)
-            now = self.runtime.clock()
-            year = now.astimezone(CHINA).year
-            serial = next_serial(s, command.case_type, year)
-            case = Case(
-                case_number=format_case_number(command.case_type, year, serial),
-                case_type=command.case_type,
-                year=year,
-                serial=serial,
-                title=command.title,
-                status="open",
-                organisation_id=command.organisation_id,
-                definition_id=definition.id,
-                created_by=actor.user_id,
-                created_at=now,
-                updated_at=now,
-                workflow_meta={},
-                audit_seq=0,
-                audit_head="",
-            )
-            s.add(case)
-            s.flush()
-            parties = [self._party(s, case.id, p) for p in command.parties]
-            if (
-                actor.user_id is not None
-                and not (actor.roles & STAFF_ROLES)
-                and not any(p.user_id == actor.user_id for p in parties)
-            ):
-                raise ValidationError(
-                    "申请人必须是本人", [FieldProblem("/parties", "the filer must be a party")]
-                )
-            for i, c in enumerate(command.claims, start=1):
-                s.add(
-                    Claim(
-                        case_id=case.id,
-                        position=i,
-                        claim_type=c.claim_type,
-                        description=c.description,
-                        amount=c.amount,
-                        period_start=c.period_start,
-                        period_end=c.period_end,
-                    )
-                )
-            run = self.runtime.engine.start(
-                definition.process, {**command.data, "case_number": case.case_number}
-            )
-            self.runtime.save(
-                s,
-                case,
-                definition,
-                run,
-                actor,
-                [
-                    PendingEvent(
-                        "case.opened",
-                        "case",
-                        None,
-                        {
-                            "case_number": case.case_number,
-                            "type": case.case_type,
-                            "title": case.title,
-                            "process": definition.process_key,
-                            "version": definition.version,
-                            "parties": [{"role": p.role, "name": p.name} for p in parties],
-                            "claims": [c.__dict__ for c in command.claims],
-                        },
-                    )
-                ],
-            )
-            case_id = case.id
+            case_id = self.open_in(s, actor, command).id
         return self.get_case(actor, case_id)
+
+    def open_in(self, s: Session, actor: Actor, command: OpenCase) -> Case:
+        """Open a case inside the caller's transaction (see `open_case`); returns the case row."""
+        self._check_open(actor, command)
+        org = s.get(Organisation, command.organisation_id)
+        if org is None:
+            raise ValidationError(
+                "受理机构不存在", [FieldProblem("/organisation_id", "unknown organisation")]
+            )
+        definition = self.definitions.latest(s, command.process_key)
+        now = self.runtime.clock()
+        year = now.astimezone(CHINA).year
+        serial = next_serial(s, command.case_type, year)
+        case = Case(
+            case_number=format_case_number(command.case_type, year, serial),
+            case_type=command.case_type,
+            year=year,
+            serial=serial,
+            title=command.title,
+            status="open",
+            organisation_id=command.organisation_id,
+            definition_id=definition.id,
+            created_by=actor.user_id,
+            created_at=now,
+            updated_at=now,
+            workflow_meta={},
+            audit_seq=0,
+            audit_head="",
+        )
+        s.add(case)
+        s.flush()
+        parties = [self._party(s, case.id, p) for p in command.parties]
+        if (
+            actor.user_id is not None
+            and not (actor.roles & STAFF_ROLES)
+            and not any(p.user_id == actor.user_id for p in parties)
+        ):
+            raise ValidationError("申请人必须是本人", [FieldProblem("/parties", "the filer must be a party")])
+        for i, c in enumerate(command.claims, start=1):
+            s.add(
+                Claim(
+                    case_id=case.id,
+                    position=i,
+                    claim_type=c.claim_type,
+                    description=c.description,
+                    amount=c.amount,
+                    period_start=c.period_start,
+                    period_end=c.period_end,
+                )
+            )
+        run = self.runtime.engine.start(definition.process, {**command.data, "case_number": case.case_number})
+        self.runtime.save(
+            s,
+            case,
+            definition,
+            run,
+            actor,
+            [
+                PendingEvent(
+                    "case.opened",
+                    "case",
+                    None,
+                    {
+                        "case_number": case.case_number,
+                        "type": case.case_type,
+                        "title": case.title,
+                        "process": definition.process_key,
+                        "version": definition.version,
+                        "parties": [{"role": p.role, "name": p.name} for p in parties],
+                        "claims": [c.__dict__ for c in command.claims],
+                    },
+                )
+            ],
+        )
+        return case
 
     def _check_open(self, actor: Actor, command: OpenCase) -> None:
         problems = []

@@ -8,6 +8,7 @@ from workflows.administration import Administration
 from workflows.audit import SYSTEM
 from workflows.cases import CaseService
 from workflows.config import Settings
+from workflows.continuation import ContinuationService
 from workflows.db import Database
 from workflows.deadline_service import DeadlineService
 from workflows.definitions import Definitions, read_all
@@ -33,6 +34,7 @@ class System:
     definitions: Definitions
     runtime: CaseRuntime
     cases: CaseService
+    continuation: ContinuationService
     tasks: TaskService
     messages: MessageService
     timers: TimerService
@@ -75,13 +77,15 @@ def build_system(
     runtime = CaseRuntime(
         engine, deadlines=StatutoryDeadlines(settings.timezone), clock=clock, documents=issuing
     )
+    cases = CaseService(db, definitions, runtime)
     return System(
         settings=settings,
         db=db,
         engine=engine,
         definitions=definitions,
         runtime=runtime,
-        cases=CaseService(db, definitions, runtime),
+        cases=cases,
+        continuation=ContinuationService(db, cases),
         tasks=TaskService(db, definitions, runtime),
         messages=MessageService(db, definitions, runtime),
         timers=TimerService(db, definitions, runtime),

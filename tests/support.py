@@ -10,15 +10,18 @@ from workflows.config import Settings
 from workflows.db import Database
 from workflows.identity import create_user
 from workflows.models import Organisation
+from workflows.ports import SmsSender
 from workflows.system import System, build_system
 
 FIXTURE_BPMN = Path(__file__).parent / "fixtures" / "bpmn"
 SECRET = "test-secret-key-not-for-production"
 
 
-def fixture_system(db: Database, tmp_path: Path, bpmn_dir: Path = FIXTURE_BPMN) -> System:
+def fixture_system(
+    db: Database, tmp_path: Path, bpmn_dir: Path = FIXTURE_BPMN, sms: SmsSender | None = None
+) -> System:
     settings = Settings(instance_dir=tmp_path, database_url=db.url, bpmn_dir=bpmn_dir, secret_key=SECRET)
-    system = build_system(settings, database=db)
+    system = build_system(settings, database=db, sms=sms)
     from workflows.definitions import read_all
 
     with db.transaction() as s:

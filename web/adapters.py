@@ -1,4 +1,4 @@
-"""The composition root of the document side: renderer, seal, verifier and object store from settings.
+"""The composition root of the adapters: renderer, seal, verifier, object store and SMS from settings.
 
 `web` is the only package that knows every adapter; the domain sees them through
 `workflows.ports`.  Opening creates what the embedded default needs on first run (dev PKI,
@@ -10,10 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from documents import Renderer, ensure_fonts
+from integrations.sms.factory import sms_sender_from_url
+from integrations.sms.outbox import OutboxSmsSender
 from integrations.storage.factory import store_from_url
 from signing.config import Signing, SigningConfig, open_signing
 from workflows.config import Settings
-from workflows.ports import DocumentAdapters, DocumentStore
+from workflows.ports import DocumentAdapters, DocumentStore, SmsSender
 
 
 @dataclass
@@ -43,3 +45,17 @@ def open_documents(settings: Settings, *, start_tsa: bool = True) -> DocumentSid
         verify_base_url=settings.public_url.rstrip("/") + "/verify",
     )
     return DocumentSide(adapters, signing, store)
+
+
+def open_sms(settings: Settings) -> SmsSender:
+    """The SMS sender for `settings.sms_url` (the development outbox unless a gateway is configured).
+
+    ValueError when no adapter exists for the URL: better to refuse to start than to drop codes.
+    """
+    return sms_sender_from_url(settings.sms_url)
+
+
+def sms_outbox(settings: Settings) -> OutboxSmsSender | None:
+    """The development outbox, if that is where this instance's text messages go."""
+    sender = sms_sender_from_url(settings.sms_url)
+    return sender if isinstance(sender, OutboxSmsSender) else None

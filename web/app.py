@@ -20,8 +20,16 @@ from workflows.system import System, build_system
 def create_app(settings: Settings | None = None, system: System | None = None) -> Flask:
     """Build the app; `system` lets tests and the embedded runner share one set of services."""
     settings = settings or (system.settings if system else Settings())
-    system = system or build_system(settings)
+    if system is None:
+        from web.adapters import open_sms
+
+        system = build_system(settings, sms=open_sms(settings))
     app = Flask(__name__)
+    if settings.proxy_hops > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = settings.proxy_hops
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     app.config.update(
         SECRET_KEY=settings.secret_key,
         SESSION_COOKIE_HTTPONLY=True,
@@ -42,6 +50,9 @@ def create_app(settings: Settings | None = None, system: System | None = None) -
     from web.ui import bp as ui
 
     app.register_blueprint(ui)
+    from web.portal import bp as portal
+
+    app.register_blueprint(portal)
     from web.verification import bp as verification
 
     app.register_blueprint(verification)

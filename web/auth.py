@@ -5,9 +5,10 @@ from __future__ import annotations
 from flask import current_app, g, request, session
 
 from workflows.audit import Actor
-from workflows.errors import AuthenticationError, StorageUnavailableError
+from workflows.errors import AuthenticationError, SmsUnavailableError, StorageUnavailableError
 from workflows.identity import actor_for_api_key, read_access_token
 from workflows.issuing import IssuingService
+from workflows.registration import RegistrationService
 from workflows.system import System
 
 API_KEY_HEADER = "X-API-Key"
@@ -25,6 +26,19 @@ def issuing() -> IssuingService:
     if service is None:
         raise StorageUnavailableError("文书签发服务未配置（document issuing is not configured）")
     return service
+
+
+def registration() -> RegistrationService:
+    """Worker sign-up; SmsUnavailableError (503) where no SMS sender is configured."""
+    service = system().registration
+    if service is None:
+        raise SmsUnavailableError("实名注册未开通：未配置短信服务（sign-up needs an SMS sender）")
+    return service
+
+
+def client_ip() -> str | None:
+    """The caller's address (the proxy's unless LABORCASE_PROXY_HOPS trusts X-Forwarded-For)."""
+    return request.remote_addr
 
 
 def api_actor() -> Actor:

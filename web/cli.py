@@ -1,4 +1,4 @@
-"""`laborcase` command line: serve, worker, migrate, deploy, audit verify, create-user, demo."""
+"""`laborcase` command line: serve, worker, migrate, deploy, audit verify, create-user, demo, sms-outbox."""
 
 from __future__ import annotations
 
@@ -19,10 +19,15 @@ from workflows.system import System, build_system
 
 def _system(documents: bool = False, start_tsa: bool = True) -> System:
     """The services; with `documents`, also the document side (seal, store, renderer)."""
+    from web.adapters import open_documents, open_sms
+
     settings = Settings()
+    try:
+        sms = open_sms(settings)
+    except ValueError as exc:
+        raise click.ClickException(f"LABORCASE_SMS_URL: {exc}") from exc
     if not documents:
-        return build_system(settings)
-    from web.adapters import open_documents
+        return build_system(settings, sms=sms)
 
     try:
         side = open_documents(settings, start_tsa=start_tsa and not settings.tsa_url)
@@ -32,7 +37,7 @@ def _system(documents: bool = False, start_tsa: bool = True) -> System:
         # our loopback TSA already runs in another process (e.g. `laborcase serve`): use it
         side = open_documents(settings, start_tsa=False)
     atexit.register(side.close)  # stops the TSA and closes the sealer's HTTP session
-    return build_system(settings, documents=side.adapters)
+    return build_system(settings, documents=side.adapters, sms=sms)
 
 
 def _fail(error: LaborcaseError) -> None:
@@ -138,6 +143,28 @@ def demo_code_command(username: str) -> None:
         sys.exit(1)
 
 
+@main.command("sms-outbox")
+@click.argument("phone", required=False)
+@click.option("-n", "--count", default=1, show_default=True, help="how many of the newest messages")
+def sms_outbox_command(phone: str | None, count: int) -> None:
+    """Print the newest text messages of the development SMS outbox (embedded default only)."""
+    from web.adapters import sms_outbox
+    from workflows.registration import normalise_phone
+
+    try:
+        outbox = sms_outbox(Settings())
+    except ValueError as exc:
+        raise click.ClickException(f"LABORCASE_SMS_URL: {exc}") from exc
+    if outbox is None:
+        raise click.ClickException("text messages go to an SMS gateway here, not to a development outbox")
+    messages = outbox.messages(normalise_phone(phone) if phone else None)
+    if not messages:
+        click.echo(f"no messages{f' to {phone}' if phone else ''} in {outbox.path}", err=True)
+        sys.exit(1)
+    for m in messages[-max(1, count) :]:
+        click.echo(f"{m.at.isoformat(timespec='seconds')}  {m.phone}  {m.text}")
+
+
 def _prepare(system: System, demo: bool) -> None:
     from workflows.demo import has_data, load_demo
 
@@ -178,6 +205,7 @@ def serve(host: str, port: int, threads: int, demo: bool, with_worker: bool) -> 
     """Migrate, deploy processes, (demo data), then serve the UI and API with a worker thread."""
     import waitress
 
+    from web.adapters import sms_outbox
     from web.app import create_app
     from workflows.worker import run_worker
 
@@ -202,6 +230,9 @@ def serve(host: str, port: int, threads: int, demo: bool, with_worker: bool) -> 
         thread.start()
     app = create_app(system=system)
     click.echo(f"Laborcase on http://{host}:{port}/  (database {system.settings.database_url})")
+    outbox = sms_outbox(system.settings)
+    if outbox is not None:
+        click.echo(f"SMS codes are NOT sent: development outbox {outbox.path} (laborcase sms-outbox)")
     try:
         waitress.serve(app, host=host, port=port, threads=threads, ident="laborcase")
     finally:

@@ -18,6 +18,8 @@ from workflows.errors import (
     LaborcaseError,
     NotFoundError,
     PermissionDeniedError,
+    RateLimitedError,
+    SmsUnavailableError,
     ValidationError,
 )
 
@@ -53,6 +55,8 @@ def status_for(error: LaborcaseError) -> int:
         (DefinitionError, 422),
         (CalendarNotAvailableError, 503),
         (EngineError, 409),
+        (RateLimitedError, 429),
+        (SmsUnavailableError, 503),
     ):
         if isinstance(error, kind):
             return status
@@ -91,8 +95,13 @@ def problem_from_error(error: LaborcaseError) -> Response:
     extra: dict[str, Any] = {}
     if isinstance(error, DefinitionError):
         extra = {"file": error.file, "element_id": error.element_id, "process": error.process}
+    if isinstance(error, RateLimitedError):
+        extra = {"retry_after": error.retry_after}
     errors = error.problems if isinstance(error, ValidationError) else ()
-    return problem(status, error.message, code=error.code, errors=errors, extra=extra)
+    response = problem(status, error.message, code=error.code, errors=errors, extra=extra)
+    if isinstance(error, RateLimitedError):
+        response.headers["Retry-After"] = str(error.retry_after)
+    return response
 
 
 def pointers_from_marshmallow(messages: Any, prefix: str = "") -> list[FieldProblem]:

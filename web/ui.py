@@ -1,10 +1,14 @@
-"""The case UI and portal: login with one-time code, inbox, cases, task forms (server-rendered)."""
+"""The case UI: login with one-time code, inbox, cases, task forms, display settings (server-rendered).
+
+The worker portal (sign-up, own cases) is web/portal.py and shares the login and templates.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -32,15 +36,18 @@ from workflows.access import CaseAccessDeniedError
 from workflows.audit import Actor
 from workflows.errors import AuthenticationError, ConflictError, LaborcaseError, ValidationError
 from workflows.identity import authenticate
-from workflows.roles import role_label
+from workflows.roles import is_staff, role_label
 
 bp = Blueprint("ui", __name__, template_folder="templates", static_folder="static", static_url_path="/static")
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+FONT_COOKIE = "font"
+FONT_MODES = ("large", "standard")
+
 
 class LoginForm(FlaskForm):
-    username = StringField("用户名", validators=[DataRequired(), Length(max=64)])
+    username = StringField("用户名或手机号", validators=[DataRequired(), Length(max=64)])
     password = PasswordField("密码", validators=[DataRequired(), Length(max=256)])
     totp = StringField("动态验证码", validators=[Optional(), Regexp(r"^\d{6}$", message="6位数字")])
 
@@ -67,6 +74,8 @@ def globals_for_templates() -> dict[str, Any]:
         "role_label": role_label,
         "action_form": ActionForm(),
         "get_locale": get_locale,
+        "is_staff": is_staff,
+        "large_font": request.cookies.get(FONT_COOKIE) == "large",
     }
 
 
@@ -79,7 +88,8 @@ def render_error(error: LaborcaseError) -> Response:
 
 @bp.route("/")
 def index() -> BaseResponse:
-    return redirect(url_for("ui.inbox"))
+    actor = ui_actor()
+    return redirect(home_for(actor) if actor else url_for("ui.inbox"))
 
 
 @bp.route("/lang/<code>")
@@ -89,6 +99,34 @@ def set_language(code: str) -> BaseResponse:
     response = redirect(request.referrer or url_for("ui.inbox"))
     response.set_cookie("lang", code, max_age=365 * 86400, samesite="Lax", httponly=True)
     return response
+
+
+@bp.route("/display/<mode>")
+def set_font(mode: str) -> BaseResponse:
+    """Large-font mode for older or low-vision users: a cookie read by base.html (no JavaScript)."""
+    if mode not in FONT_MODES:
+        abort(404)
+    response = redirect(_same_site_path(request.referrer) or url_for("ui.index"))
+    response.set_cookie(FONT_COOKIE, mode, max_age=365 * 86400, samesite="Lax", httponly=True)
+    return response
+
+
+def _same_site_path(url: str | None) -> str | None:
+    """The path (and query) of `url` if it points at this site, so a redirect never leaves it."""
+    if not url:
+        return None
+    parts = urlsplit(url)
+    if parts.netloc and parts.netloc != request.host:
+        return None
+    path = parts.path or "/"
+    if not path.startswith("/") or path.startswith("//"):
+        return None
+    return path + (f"?{parts.query}" if parts.query else "")
+
+
+def home_for(actor: Actor) -> str:
+    """Where a user lands after login: staff at their inbox, parties in the portal."""
+    return url_for("ui.inbox") if is_staff(actor.roles) else url_for("portal.home")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -112,7 +150,7 @@ def login() -> Any:
             remember(actor)
             target = request.args.get("next", "")
             if not target.startswith("/") or target.startswith("//"):
-                target = url_for("ui.inbox")
+                target = home_for(actor)
             return redirect(target)
     return render_template("login.html", form=form)
 

@@ -23,6 +23,8 @@ class Settings:
     database_url: str = ""
     bpmn_dir: Path = field(default_factory=lambda: Path(_env("LABORCASE_BPMN_DIR", str(ROOT / "bpmn"))))
     storage_url: str = ""
+    # where one-time codes go: file://… is the development outbox (see integrations/sms)
+    sms_url: str = ""
     secret_key: str = ""
     tsa_url: str = field(default_factory=lambda: _env("LABORCASE_TSA_URL", ""))
     # where people reach this app: QR codes on documents lead to <public_url>/verify/<code>
@@ -33,6 +35,9 @@ class Settings:
     secure_cookies: bool = field(
         default_factory=lambda: _env("LABORCASE_SECURE_COOKIES", "0") not in ("0", "false", "no")
     )
+    # reverse proxies in front of the app whose X-Forwarded-For/-Proto are trusted (client IPs
+    # recorded as sign-up evidence come from there); 0 = clients connect directly
+    proxy_hops: int = field(default_factory=lambda: int(_env("LABORCASE_PROXY_HOPS", "0")))
     require_totp_for_staff: bool = field(
         default_factory=lambda: _env("LABORCASE_REQUIRE_TOTP", "1") not in ("0", "false", "no")
     )
@@ -48,6 +53,10 @@ class Settings:
         if not self.storage_url:
             object.__setattr__(
                 self, "storage_url", _env("LABORCASE_STORAGE_URL", f"file://{self.instance_dir / 'storage'}")
+            )
+        if not self.sms_url:
+            object.__setattr__(
+                self, "sms_url", _env("LABORCASE_SMS_URL", f"file://{self.instance_dir / 'sms-outbox.jsonl'}")
             )
         if not self.secret_key:
             object.__setattr__(

@@ -108,6 +108,22 @@ class PermissionDeniedError(LaborcaseError):
     code = "forbidden"
 
 
+class RateLimitedError(LaborcaseError):
+    """Too many requests of one kind (e.g. one-time codes for a phone); try again after `retry_after` s."""
+
+    code = "rate_limited"
+
+    def __init__(self, message: str, retry_after: int):
+        super().__init__(message)
+        self.retry_after = max(1, int(retry_after))
+
+
+class SmsUnavailableError(LaborcaseError):
+    """A text message could not be handed to the SMS gateway; the request may be retried."""
+
+    code = "sms_unavailable"
+
+
 # -- documents, seals and storage ---------------------------------------------------------
 
 

@@ -428,3 +428,50 @@ class IssuedDocument(Base):
     superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("issued_document.id"))
     revoked_at: Mapped[datetime | None]
     revoke_reason: Mapped[str | None] = mapped_column(Text)
+
+
+# ---------------------------------------------------------------------------
+# Worker self-registration (portal)
+# ---------------------------------------------------------------------------
+
+
+class PhoneChallenge(Base):
+    """A one-time code sent by SMS: only its keyed hash is kept, with expiry and wrong tries.
+
+    A code is redeemed by a conditional UPDATE that sets `consumed_at`, so it works once
+    even when two requests race.  Rows also serve as the record behind the send rate limit.
+    """
+
+    __tablename__ = "phone_challenge"
+    __table_args__ = (Index("ix_phone_challenge_lookup", "phone", "purpose", "created_at"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    phone: Mapped[str] = mapped_column(String(20))
+    purpose: Mapped[str] = mapped_column(String(32))  # signup, …
+    code_hash: Mapped[str] = mapped_column(String(64))  # HMAC-SHA256 under the instance key
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)  # wrong tries so far
+    consumed_at: Mapped[datetime | None]
+    send_failed: Mapped[bool] = mapped_column(Boolean, default=False)  # the gateway refused it
+    client_ip: Mapped[str | None] = mapped_column(String(45))  # who asked for it
+
+
+class RealNameVerification(Base):
+    """Evidence of a worker's real-name check at sign-up (who, how, when, from where).
+
+    The full resident ID lives on the account; here only a masked copy and a keyed digest,
+    whose unique constraint keeps one self-registered account per resident even under races.
+    """
+
+    __tablename__ = "real_name_verification"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), unique=True)
+    method: Mapped[str] = mapped_column(String(32))  # resident_id+sms
+    verified_at: Mapped[datetime]
+    name: Mapped[str] = mapped_column(String(120))
+    resident_id_masked: Mapped[str] = mapped_column(String(18))
+    resident_id_digest: Mapped[str] = mapped_column(String(64), unique=True)
+    phone: Mapped[str] = mapped_column(String(20))
+    phone_challenge_id: Mapped[int] = mapped_column(ForeignKey("phone_challenge.id"))
+    client_ip: Mapped[str | None] = mapped_column(String(45))
+    user_agent: Mapped[str | None] = mapped_column(String(300))

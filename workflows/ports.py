@@ -1,8 +1,9 @@
 """Ports: what the case domain needs from the outside world, as typing.Protocols.
 
 Adapters implement them (`integrations.storage` keeps objects, `signing` seals and verifies,
-`documents` renders); `web` (the composition root) wires them into the services.  The domain
-never imports an adapter, so each can be replaced (MinIO ↔ local folder, file keys ↔ HSM).
+`documents` renders, `integrations.sms` sends text messages); `web` (the composition root)
+wires them into the services.  The domain never imports an adapter, so each can be replaced
+(MinIO ↔ local folder, file keys ↔ HSM, development SMS outbox ↔ gateway).
 """
 
 from __future__ import annotations
@@ -183,6 +184,19 @@ class DocumentRenderer(Protocol):
     def validate(self, document_type: str, data: Mapping[str, Any]) -> None:
         """ValidationError (with JSON pointers) unless `data` can be rendered as this type."""
         ...
+
+
+# -- text messages -------------------------------------------------------------------------
+
+
+class SmsSender(Protocol):
+    """Hands a text message to an SMS gateway (one-time codes, notices).
+
+    `phone` is a normalised mainland mobile number (11 digits).  Returns once the gateway has
+    accepted the message; raises the domain's SmsUnavailableError when it cannot.
+    """
+
+    def send(self, phone: str, text: str) -> None: ...
 
 
 # -- the bundle the composition root hands to the domain -------------------------------------

@@ -16,7 +16,8 @@ from workflows.engine import Engine
 from workflows.issuing import IssuingService
 from workflows.messages import MessageService
 from workflows.models import ProcessDefinition
-from workflows.ports import DocumentAdapters
+from workflows.ports import DocumentAdapters, SmsSender
+from workflows.registration import RegistrationService
 from workflows.roles import ALL_ROLES
 from workflows.runtime import CaseRuntime, Clock, utcnow
 from workflows.service_tasks import SERVICE_TASKS
@@ -41,6 +42,7 @@ class System:
     deadlines: DeadlineService
     administration: Administration
     issuing: IssuingService | None = None  # None until document adapters are wired in
+    registration: RegistrationService | None = None  # None until an SMS sender is wired in
 
     def bootstrap(self) -> list[ProcessDefinition]:
         """Migrate the schema and deploy the process folders (a no-op when nothing changed)."""
@@ -56,6 +58,7 @@ def build_system(
     clock: Clock = utcnow,
     database: Database | None = None,
     documents: DocumentAdapters | None = None,
+    sms: SmsSender | None = None,
 ) -> System:
     db = database or Database(settings.database_url)
     engine = Engine(services=SERVICE_TASKS)
@@ -92,4 +95,7 @@ def build_system(
         deadlines=DeadlineService(db, clock, settings.due_soon_days, documents=issuing),
         administration=Administration(db, definitions),
         issuing=issuing,
+        registration=None
+        if sms is None
+        else RegistrationService(db, sms, secret_key=settings.secret_key, clock=clock),
     )

@@ -1,7 +1,11 @@
-"""An app over the fixture processes, with people and a helper to call the API as one of them."""
+"""An app over the fixture processes, with people, a helper to call the API as one of them, and a
+live server with a headless Chromium page for browser tests."""
 
 from __future__ import annotations
 
+import shutil
+import socket
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -57,3 +61,39 @@ def client(app: Flask) -> FlaskClient:
 @pytest.fixture
 def as_user(client: FlaskClient) -> Any:
     return lambda actor: ApiClient(client, actor)
+
+
+# -- browser tests ------------------------------------------------------------------------------
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def live_server(app: Flask) -> Iterator[str]:
+    from waitress.server import create_server
+
+    app.config["TESTING"] = False
+    server = create_server(app, host="127.0.0.1", port=free_port(), threads=4)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.effective_port}"
+    server.close()
+
+
+@pytest.fixture
+def page(live_server: str) -> Iterator[Any]:
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        page = browser.new_page(base_url=live_server, locale="zh-CN")
+        yield page
+        browser.close()

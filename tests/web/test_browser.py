@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import shutil
-import socket
-import threading
-from collections.abc import Iterator
 from typing import Any
 
 import pyotp
 import pytest
-from flask import Flask
 
 from tests.support import SECRET, People
 from tests.web.test_api import open_loop_case
@@ -18,39 +13,7 @@ from workflows.audit import SYSTEM
 from workflows.identity import create_user
 from workflows.system import System
 
-pytestmark = pytest.mark.slow
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture
-def live_server(app: Flask) -> Iterator[str]:
-    from waitress.server import create_server
-
-    app.config["TESTING"] = False
-    server = create_server(app, host="127.0.0.1", port=free_port(), threads=4)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.effective_port}"
-    server.close()
-
-
-@pytest.fixture
-def page(live_server: str) -> Iterator[Any]:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        page = browser.new_page(base_url=live_server, locale="zh-CN")
-        yield page
-        browser.close()
+pytestmark = pytest.mark.slow  # fixtures live_server and page: tests/web/conftest.py
 
 
 def test_clerk_logs_in_with_code_and_completes_a_task_in_the_browser(

@@ -61,3 +61,24 @@ def test_audit_verify_detects_an_altered_row(env: Path, db: Database, tmp_path: 
     broken = CliRunner().invoke(main, ["audit", "verify"])
     assert broken.exit_code == 1
     assert "BROKEN" in broken.output
+
+
+def test_sms_outbox_prints_the_newest_message_to_a_phone(env: Path, tmp_path: Path) -> None:
+    from integrations.sms.outbox import OutboxSmsSender
+
+    outbox = OutboxSmsSender(tmp_path / "instance" / "sms-outbox.jsonl")  # the instance default
+    outbox.send("13800138000", "您的注册验证码为 111111")
+    outbox.send("13900139000", "您的注册验证码为 222222")
+    outbox.send("13800138000", "您的注册验证码为 333333")
+    result = CliRunner().invoke(main, ["sms-outbox", "+86 138 0013 8000"])
+    assert result.exit_code == 0, result.output
+    assert "333333" in result.output and "111111" not in result.output and "222222" not in result.output
+    every = CliRunner().invoke(main, ["sms-outbox", "-n", "5"])
+    assert all(code in every.output for code in ("111111", "222222", "333333"))
+    assert CliRunner().invoke(main, ["sms-outbox", "13700137000"]).exit_code == 1
+
+
+def test_sms_outbox_refuses_when_messages_go_to_a_gateway(env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LABORCASE_SMS_URL", "https://sms.example.gov.cn/send")
+    result = CliRunner().invoke(main, ["sms-outbox"])
+    assert result.exit_code == 1 and "no SMS gateway adapter" in result.output

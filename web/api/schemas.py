@@ -310,3 +310,57 @@ class VerificationOut(Schema):
     signatures = fields.List(fields.Nested(SignatureReportOut))
     problems = fields.List(fields.String())
     record = fields.Nested(PublicRecordOut, allow_none=True, metadata={"description": "our record"})
+
+
+# -- worker registration (portal sign-up) ---------------------------------------
+
+
+class FieldProblemOut(Schema):
+    pointer = fields.String(metadata={"description": "JSON pointer into the request body, e.g. /resident_id"})
+    detail = fields.String()
+
+
+class ProblemOut(Schema):
+    """RFC 9457 problem details (application/problem+json)."""
+
+    type = fields.String()
+    title = fields.String()
+    status = fields.Integer()
+    detail = fields.String()
+    errors = fields.List(fields.Nested(FieldProblemOut))
+    retry_after = fields.Integer(metadata={"description": "429 only: seconds until a retry may succeed"})
+
+
+class PhoneCodeIn(Strict):
+    phone = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=20),
+        metadata={"description": "mainland mobile number, 11 digits (a +86 prefix is accepted)"},
+    )
+    purpose = fields.String(load_default="signup", validate=validate.OneOf(["signup"]))
+
+
+class PhoneCodeOut(Schema):
+    phone_masked = fields.String(metadata={"description": "where the code went, e.g. 138****8000"})
+    expires_in = fields.Integer(metadata={"description": "seconds the code stays valid"})
+    resend_after = fields.Integer(metadata={"description": "seconds before another code may be asked for"})
+
+
+class WorkerSignupIn(Strict):
+    name = fields.String(required=True, validate=validate.Length(max=100), metadata={"description": "姓名"})
+    resident_id = fields.String(
+        required=True, validate=validate.Length(max=40), metadata={"description": "公民身份号码 (GB 11643)"}
+    )
+    phone = fields.String(required=True, validate=validate.Length(max=20))
+    code = fields.String(
+        required=True, validate=validate.Length(max=10), metadata={"description": "SMS code"}
+    )
+    password = fields.String(required=True, validate=validate.Length(max=256), load_only=True)
+
+
+class WorkerSignupOut(Schema):
+    user_id = fields.Integer()
+    username = fields.String(metadata={"description": "the phone number: log in with it"})
+    access_token = fields.String()
+    token_type = fields.String()
+    expires_in = fields.Integer()

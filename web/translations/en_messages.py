@@ -48,7 +48,7 @@ EN = {
     "该任务已办结。": "This task is closed.",
     "签收": "Claim",
     "提交": "Submit",
-    "用户名": "Username",
+    "用户名或手机号": "Username or mobile number",
     "密码": "Password",
     "动态验证码": "One-time code",
     # role labels (workflows/roles.py)
@@ -99,6 +99,41 @@ EN = {
     "签章有效，但本机构无此文书的有效记录": "Seals valid, but we hold no record of this document in force",
     "级别": "Level",
     "请选择要核验的 PDF 文件": "Choose the PDF file to verify",
+    # display settings
+    "大字版": "Large text",
+    "标准字号": "Standard text",
+    # worker portal: sign-up and own cases
+    "我的案件": "My cases",
+    "劳动者还没有账户？": "A worker without an account?",
+    "注册": "Sign up",
+    "已有账户？": "Already have an account?",
+    "劳动者实名注册": "Worker sign-up with real name",
+    "请填写本人姓名和公民身份号码，并用本人手机号接收验证码。注册后可在网上查看本人案件的办理进度。": (
+        "Enter your own name and resident ID number, and receive the code on your own mobile phone. "
+        "Once signed up you can follow your cases online."
+    ),
+    "姓名": "Full name",
+    "公民身份号码": "Resident ID number",
+    "手机号码": "Mobile number",
+    "短信验证码": "SMS code",
+    "确认密码": "Confirm password",
+    "获取验证码": "Send code",
+    "密码至少 10 个字符，不能全部是数字。今后用手机号和密码登录。": (
+        "At least 10 characters, not only digits. You will log in with your mobile number and this password."
+    ),
+    "验证码已发送至 %(phone)s，%(minutes)s 分钟内有效。": (
+        "Code sent to %(phone)s; valid for %(minutes)s minutes."
+    ),
+    "两次输入的密码不一致": "The two passwords differ",
+    "请更正标出的内容": "Please correct the marked fields",
+    "注册成功。今后请用手机号 %(phone)s 和密码登录。": (
+        "You are signed up. From now on log in with your mobile number %(phone)s and your password."
+    ),
+    "您还没有案件。": "You have no cases yet.",
+    "网上申请仲裁即将开放；现在可到劳动人事争议仲裁院窗口提出申请，受理后案件会显示在这里。": (
+        "Online arbitration applications are coming soon; for now apply at the arbitration court's counter. "
+        "Once accepted, your case shows up here."
+    ),
 }
 
 

@@ -1,0 +1,1 @@
+"""Text messages (SMS): the development outbox, and where a gateway adapter plugs in."""

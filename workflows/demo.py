@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import json
 import secrets
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
@@ -17,7 +20,16 @@ from workflows.audit import SYSTEM, Actor
 from workflows.cases import ClaimInput, OpenCase, PartyInput
 from workflows.identity import actor_for_user, create_user
 from workflows.models import Organisation, User
-from workflows.roles import ADMIN, ARBITRATOR, CLERK, COMMISSION_HEAD, MEDIATOR, SUPERVISOR, WORKER
+from workflows.roles import (
+    ADMIN,
+    ARBITRATOR,
+    CLERK,
+    COMMISSION_HEAD,
+    EMPLOYER_AGENT,
+    MEDIATOR,
+    SUPERVISOR,
+    WORKER,
+)
 from workflows.system import System
 
 CREDENTIALS_FILE = "demo-credentials.txt"
@@ -31,7 +43,97 @@ ACCOUNTS = (
     ("mediator", "赵调解员", {MEDIATOR}),
     ("supervisor", "陈科长", {SUPERVISOR}),
     ("worker", "刘劳动者", {WORKER}),
+    ("employer", "周经办（示范科技有限公司）", {EMPLOYER_AGENT}),
 )
+
+#: employers of the demo cases, with valid unified social credit codes (GB 32100)
+EMPLOYERS = (
+    ("示范科技有限公司", "91110108MA01D7K3XW"),
+    ("示范物流有限公司", "91110105MA02F8L4YL"),
+    ("示范餐饮管理有限公司", "91110106MA03G9M5W5"),
+)
+#: the employer whose agent has a demo account
+AGENT_EMPLOYER = "示范科技有限公司"
+
+
+def _home_of(roles: set[str], commission_id: int, employer_ids: dict[str, int]) -> int | None:
+    if roles == {WORKER}:
+        return None
+    if roles == {EMPLOYER_AGENT}:
+        return employer_ids[AGENT_EMPLOYER]
+    return commission_id
+
+
+def _today() -> str:
+    return datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()
+
+
+def _complete(system: System, actor: Actor, case_id: int, name: str, data: dict[str, Any]) -> None:
+    """Claim and complete the case's open task `name` as `actor` (the demo's staff at work)."""
+    [task] = [t for t in system.cases.get_case(actor, case_id).open_tasks if t["name"] == name]
+    system.tasks.claim(actor, str(task["id"]))
+    system.tasks.complete(actor, str(task["id"]), data)
+
+
+def _demo_cases(system: System, actors: dict[str, Actor], org_id: int, employers: dict[str, str]) -> None:
+    """Cases in several stages: just filed, accepted, awaiting the hearing, and in mediation."""
+    worker, clerk, head = actors["worker"], actors["clerk"], actors["head"]
+
+    def file(
+        title: str, employer: str, claims: list[tuple[str, str, str]], process: str = "arbitration"
+    ) -> int:
+        return system.cases.open_case(
+            worker if process == "arbitration" else actors["mediator"],
+            OpenCase(
+                process_key=process,
+                case_type=process,
+                title=f"{worker.label}诉{employer}{title}",
+                organisation_id=org_id,
+                parties=[
+                    PartyInput(role="applicant", name=worker.label, user_id=worker.user_id),
+                    PartyInput(
+                        role="respondent", name=employer, kind="organisation", uscc=employers[employer]
+                    ),
+                ],
+                claims=[ClaimInput(t, d, Decimal(a)) for t, d, a in claims],
+            ),
+        ).id
+
+    # 1. filed online, waiting for the clerk's acceptance review (法29: five days)
+    file("拖欠工资及经济补偿", "示范科技有限公司", [("wages", "2026年8月至10月工资", "24000.00")])
+    # 2. accepted: the respondent is being served and the tribunal formed (受理通知书 issued)
+    accepted = file(
+        "违法解除劳动合同赔偿金", "示范物流有限公司", [("compensation", "违法解除赔偿金", "36000.00")]
+    )
+    review = {"acceptance_decision": "accept", "accepted_on": _today(), "review_note": "材料齐全，属本委管辖"}
+    _complete(system, clerk, accepted, "review_application", review)
+    # 3. tribunal formed, defence in, hearing to be notified (组庭通知书 issued)
+    hearing = file("加班费", "示范餐饮管理有限公司", [("overtime_pay", "2026年延时加班费", "8600.00")])
+    _complete(system, clerk, hearing, "review_application", review)
+    _complete(
+        system,
+        clerk,
+        hearing,
+        "serve_respondent",
+        {"respondent_service_method": "direct", "respondent_served_on": _today()},
+    )
+    tribunal = {
+        "tribunal_kind": "sole",
+        "presiding_arbitrator": actors["arbitrator"].label,
+        "simplified_procedure": True,
+        "tribunal_notice_served_on": _today(),
+    }
+    _complete(system, head, hearing, "form_tribunal", tribunal)
+    system.messages.deliver(clerk, "defence_received", {"summary": "加班系自愿，已发放调休"}, case_id=hearing)
+    _complete(
+        system,
+        clerk,
+        hearing,
+        "serve_defence",
+        {"defence_copy_service_method": "electronic", "defence_copy_served_on": _today()},
+    )
+    # 4. a mediation in its fifteen days (法14)
+    file("年休假工资调解", "示范科技有限公司", [("other", "未休年休假工资", "4200.00")], process="mediation")
 
 
 def has_data(system: System) -> bool:
@@ -50,7 +152,10 @@ def load_demo(system: System, instance_dir: Path, commission: str = DEMO_COMMISS
     with system.db.transaction() as s:
         org = Organisation(kind="commission", name=commission, region_code="110000")
         s.add(org)
+        employers = [Organisation(kind="employer", name=name, uscc=uscc) for name, uscc in EMPLOYERS]
+        s.add_all(employers)
         s.flush()
+        employer_ids = {e.name: e.id for e in employers}
         for username, name, roles in ACCOUNTS:
             password = secrets.token_urlsafe(12)
             user, secret = create_user(
@@ -59,7 +164,7 @@ def load_demo(system: System, instance_dir: Path, commission: str = DEMO_COMMISS
                 display_name=name,
                 password=password,
                 roles=roles,
-                organisation_id=None if roles == {WORKER} else org.id,
+                organisation_id=_home_of(roles, org.id, employer_ids),
                 actor=SYSTEM,
                 secret_key=system.settings.secret_key,
             )
@@ -69,6 +174,7 @@ def load_demo(system: System, instance_dir: Path, commission: str = DEMO_COMMISS
             if secret:
                 totp[username] = secret
         org_id = org.id
+    uscc_of = dict(EMPLOYERS)
     lines += [
         "",
         "工作人员登录须填写动态验证码：用身份验证器扫描/添加下列密钥，或运行",
@@ -76,26 +182,7 @@ def load_demo(system: System, instance_dir: Path, commission: str = DEMO_COMMISS
         "",
         *(f"{u:12} TOTP 密钥 {sec}" for u, sec in totp.items()),
     ]
-    worker = actors["worker"]
-    samples = [
-        ("拖欠工资及经济补偿", "示范科技有限公司", [("wages", "2026年8月至10月工资", "24000.00")]),
-        ("违法解除劳动合同赔偿金", "示范物流有限公司", [("compensation", "违法解除赔偿金", "36000.00")]),
-    ]
-    for title, employer, claims in samples:
-        system.cases.open_case(
-            worker,
-            OpenCase(
-                process_key="arbitration",
-                case_type="arbitration",
-                title=f"{worker.label}诉{employer}{title}",
-                organisation_id=org_id,
-                parties=[
-                    PartyInput(role="applicant", name=worker.label, user_id=worker.user_id),
-                    PartyInput(role="respondent", name=employer, kind="organisation"),
-                ],
-                claims=[ClaimInput(t, d, Decimal(a)) for t, d, a in claims],
-            ),
-        )
+    _demo_cases(system, actors, org_id, uscc_of)
     instance_dir.mkdir(parents=True, exist_ok=True)
     path = instance_dir / CREDENTIALS_FILE
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")

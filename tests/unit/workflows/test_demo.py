@@ -24,12 +24,21 @@ def test_demo_accounts_log_in_and_see_live_cases(db: Database, tmp_path: Path) -
     path = load_demo(system, tmp_path)
     assert has_data(system)
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    passwords = {line.split()[0]: line.split()[1] for line in path.read_text().splitlines()[2:9]}
+    passwords = {line.split()[0]: line.split()[1] for line in path.read_text().splitlines()[2:10]}
     code = demo_code(tmp_path, "clerk")
     with db.transaction() as s:
         clerk = authenticate(s, "clerk", passwords["clerk"], code, SECRET)
         worker = authenticate(s, "worker", passwords["worker"], None, SECRET)
-        assert len(set(s.scalars(select(User.password_hash)))) == 7  # random, hashed, all distinct
-    assert len(system.tasks.inbox(clerk)) == 2
+        employer = authenticate(s, "employer", passwords["employer"], None, SECRET)
+        assert len(set(s.scalars(select(User.password_hash)))) == 8  # random, hashed, all distinct
+    # cases in several stages: to review, to serve (tribunal with the head), hearing to notify
+    assert sorted(t.name for t in system.tasks.inbox(clerk)) == [
+        "notify_hearing",
+        "review_application",
+        "serve_respondent",
+    ]
     items, total = system.cases.list_cases(worker)
-    assert total == 2 and all(i["case_number"].startswith("仲〔") for i in items)
+    assert total == 4
+    assert sorted(i["case_type"] for i in items) == ["arbitration"] * 3 + ["mediation"]
+    # the employer's agent sees the cases against their employer only
+    assert system.cases.list_cases(employer)[1] == 2

@@ -89,7 +89,7 @@ def bulk_issue_command(
     data = _read_data(data_file)
     with system.db.transaction() as s:
         ids = list(case_ids) or list(
-            s.execute(select(Case.id).where(Case.status != "closed").order_by(Case.id)).scalars()
+            s.execute(select(Case.id).where(Case.closed_at.is_(None)).order_by(Case.id)).scalars()
         )
     with click.progressbar(ids, label="requesting", file=sys.stderr) as bar:
         for case_id in bar:

@@ -111,9 +111,8 @@ class ContinuationService:
         ).first()
         if continued is not None:
             raise ConflictError("该调解案件已申请仲裁")
-        if source.status != "closed" and not _period_over(
-            s, source.id, china_today(self.cases.runtime.clock())
-        ):
+        today = china_today(self.cases.runtime.clock())
+        if source.closed_at is None and not _period_over(s, source.id, today):
             raise ConflictError("调解期限（十五日）尚未届满，调解仍在进行（调解仲裁法第十四条）")
 
 

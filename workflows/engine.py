@@ -579,6 +579,14 @@ class Run:
             raise UnknownTaskError(task_id, reason=f"task is {TaskState.get_name(task.state)}")
         return task
 
+    def cancel(self) -> None:
+        """End the instance now (e.g. the application is withdrawn): every unfinished task is
+        cancelled, waiting timers included; the instance counts as completed, unsuccessfully."""
+        try:
+            self.wf.cancel()
+        except SpiffWorkflowException as exc:
+            raise EngineError(_first_line(exc), task=_task_name(exc)) from exc
+
     def newly_completed(self, names: Collection[str]) -> list[CompletedTask]:
         """Tasks named in `names` that completed in this unit of work (not before it was loaded),
         oldest first, with the data they completed with."""

@@ -168,9 +168,11 @@ class CaseRuntime:
         closed_task_id: str | None = None,
         fired_timer_id: int | None = None,
         worker: str | None = None,
+        closed_as: str = "closed",
     ) -> StepResult:
         """Write what the step changed: engine task rows, inbox items, timers, audit events
-        and, last, the case row (version-checked: ConflictError if another writer got there)."""
+        and, last, the case row (version-checked: ConflictError if another writer got there).
+        A step that ends the process closes the case with status `closed_as`."""
         now = self.clock()
         before = run.loaded
         issuing = self.documents is not None and definition.issuing_tasks
@@ -189,9 +191,9 @@ class CaseRuntime:
 
         result = StepResult(completed=run.completed)
         audit: list[PendingEvent] = list(events)
-        closing = run.completed and case.status != "closed"
+        closing = run.completed and case.closed_at is None
         if closing:
-            audit.append(PendingEvent("case.closed", "case", {"status": case.status}, {"status": "closed"}))
+            audit.append(PendingEvent("case.closed", "case", {"status": case.status}, {"status": closed_as}))
 
         # 1. engine task rows: only what changed
         diff = diff_states(before, after)
@@ -249,7 +251,7 @@ class CaseRuntime:
             "audit_head": head,
         }
         if closing:
-            changes.update(status="closed", closed_at=now)
+            changes.update(status=closed_as, closed_at=now)
         write_case_row(session, case, **changes)
         return result
 

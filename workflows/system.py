@@ -25,6 +25,7 @@ from workflows.statutes import RULES
 from workflows.task_deadlines import StatutoryDeadlines
 from workflows.tasks import TaskService
 from workflows.timers import TimerService
+from workflows.withdrawal import WithdrawalService
 
 
 @dataclass
@@ -37,6 +38,7 @@ class System:
     cases: CaseService
     continuation: ContinuationService
     tasks: TaskService
+    withdrawal: WithdrawalService
     messages: MessageService
     timers: TimerService
     deadlines: DeadlineService
@@ -90,6 +92,7 @@ def build_system(
         cases=cases,
         continuation=ContinuationService(db, cases),
         tasks=TaskService(db, definitions, runtime),
+        withdrawal=WithdrawalService(db, definitions, runtime),
         messages=MessageService(db, definitions, runtime),
         timers=TimerService(db, definitions, runtime),
         deadlines=DeadlineService(db, clock, settings.due_soon_days, documents=issuing),

@@ -120,10 +120,27 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def stage_times(stages: dict[str, Callable[[], Any]], seconds: float) -> dict[str, tuple[float, float]]:
+    """Mean wall and CPU milliseconds of each stage, run in order over and over for `seconds`."""
+    wall = dict.fromkeys(stages, 0.0)
+    cpu = dict.fromkeys(stages, 0.0)
+    n = 0
+    start = time.perf_counter()
+    while time.perf_counter() - start < seconds or n < 5:
+        for name, stage in stages.items():
+            w, c = time.perf_counter(), time.process_time()
+            stage()
+            wall[name] += time.perf_counter() - w
+            cpu[name] += time.process_time() - c
+        n += 1
+    return {name: (1000 * wall[name] / n, 1000 * cpu[name] / n) for name in stages}
+
+
 def render_seal_store_benchmark(
     seconds: float, pki: DevPki, tsa_url: str, folder: Path
-) -> list[tuple[str, float | None, float | None]]:
-    """Render + visible seal + store of a 2-page 裁决书 (documents/ + signing/ + local store), one core."""
+) -> tuple[list[tuple[str, float | None, float | None]], dict[str, tuple[float, float]]]:
+    """Render + visible seal + store of a 2-page 裁决书 (documents/ + signing/ + local store), one core;
+    and the time of each of the three stages at B-T."""
     from documents import ensure_fonts, render
     from documents.samples import sample_award
     from integrations.storage.local import LocalFolderDocumentStore
@@ -148,14 +165,27 @@ def render_seal_store_benchmark(
 
         return run
 
+    state: dict[str, Any] = {}
+
+    def render_stage() -> None:
+        state["doc"] = render("award_document", data)
+
+    def seal_stage() -> None:
+        state["sealed"] = service.seal(state["doc"].pdf, state["doc"].seal_position, SealLevel.B_T)
+
+    def store_stage() -> None:
+        store.put(Bucket.ARCHIVE, state["sealed"], content_type="application/pdf")
+
     try:
-        return [
+        rows: list[tuple[str, float | None, float | None]] = [
             (
                 "ours: render + seal + store, 2-page 裁决书",
                 rate(issue(SealLevel.B_B), seconds),
                 rate(issue(SealLevel.B_T), seconds),
             )
         ]
+        stages = {"render": render_stage, "seal B-T": seal_stage, "store": store_stage}
+        return rows, stage_times(stages, seconds)
     finally:
         service.close()
 
@@ -293,7 +323,8 @@ def main() -> None:
             tsa_url = f"http://127.0.0.1:{port}/tsa"
             pdf = sample_pdf()
             rows = measure(pdf, key_file, cert_file, chain_file, pki, tsa_url, args.seconds)
-            rows += render_seal_store_benchmark(args.seconds, pki, tsa_url, folder)
+            issued, stages = render_seal_store_benchmark(args.seconds, pki, tsa_url, folder)
+            rows += issued
         finally:
             tsa.terminate()
             tsa.wait(timeout=10)
@@ -310,6 +341,8 @@ def main() -> None:
         print(f"ours at B-T: {ours[2]:.0f} seals/s (target ≥ 40)")
     if rows[-1][0].startswith("ours: render"):
         print(f"render + seal + store at B-T: {rows[-1][2]:.0f}/s on one core (target ≥ 60)")
+        times = ", ".join(f"{name} {w:.1f} ms ({c:.1f} ms CPU)" for name, (w, c) in stages.items())
+        print(f"  per document: {times}")
     if args.bulk:
         print(f"\n`laborcase documents bulk-issue` of {args.bulk} 裁决书 (B-T), all cores:\n")
         print(f"{'processes':>10} {'overall/s':>12} {'steady/s':>12}")

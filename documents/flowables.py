@@ -9,17 +9,20 @@ records, when drawn, where the seal goes.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from itertools import groupby
-from typing import Any, Literal
+from itertools import pairwise, repeat
+from typing import Any, Literal, NamedTuple
 
 from reportlab.lib import colors
+from reportlab.lib.rl_accel import fp_str
 from reportlab.pdfbase import pdfmetrics
-from reportlab.platypus import Flowable
+from reportlab.platypus import Flowable, Table
 
-from documents.fonts import SONG, font_for
+from documents.fonts import SONG, fallback_runs, font_for
+from documents.pdfwriter import Run, draw_text
 from documents.text import Unit, break_lines, is_latin, split_units
 from workflows.ports import SealPosition
 
@@ -76,39 +79,38 @@ def _advance(font: str, ch: str) -> float:
     return pdfmetrics.stringWidth(ch, font, 1.0)
 
 
-@dataclass(frozen=True)
-class _Char:
-    ch: str
-    font: str
-    color: colors.Color
-    bold: bool
+#: A character's style: font, colour, faux bold (one shared tuple per span and font).
+_CharStyle = tuple[str, colors.Color, bool]
 
 
-@dataclass(frozen=True)
-class _Segment:
-    text: str
-    font: str
-    color: colors.Color
-    bold: bool
-
-
-@dataclass(frozen=True)
-class _Line:
-    segments: tuple[_Segment, ...]
+class _Line(NamedTuple):
+    segments: tuple[Run, ...]
     width: float  # natural width, without tracking after the last character
     glyphs: int
     first: bool  # the paragraph's first line (indented)
     justify: bool  # broken for width: stretch to the full measure
 
 
-def _style_of(c: _Char) -> tuple[str, colors.Color, bool]:
-    return c.font, c.color, c.bold
-
-
 def _spans(content: Content) -> list[Span]:
     if isinstance(content, str | Span):
         content = [content]
     return [c if isinstance(c, Span) else Span(c) for c in content]
+
+
+@lru_cache(maxsize=200_000)
+def _drawn(ch: str, primary: str) -> tuple[str, str]:
+    """(font, character) a paragraph draws for `ch`: white space as a space in `primary`."""
+    return (primary, " ") if ch.isspace() else font_for(ch, primary)
+
+
+def _runs(
+    shown: list[str], styles: list[_CharStyle], changes: list[int], start: int, end: int
+) -> tuple[Run, ...]:
+    """Characters start … end-1 as runs of one style each (`changes`: where the style changes)."""
+    cuts = [start, *changes[bisect_right(changes, start) : bisect_left(changes, end)], end]
+    return tuple(
+        Run(styles[a][0], "".join(shown[a:b]), styles[a][1], styles[a][2]) for a, b in pairwise(cuts)
+    )
 
 
 class Para(Flowable):
@@ -127,17 +129,21 @@ class Para(Flowable):
 
     # -- layout ---------------------------------------------------------------------------
 
-    def _chars(self) -> list[_Char]:
+    def _chars(self) -> tuple[list[str], list[_CharStyle]]:
+        """The characters as drawn (font fallback applied, white space as spaces) and the
+        style of each."""
         st = self.style
-        out: list[_Char] = []
+        shown: list[str] = []
+        styles: list[_CharStyle] = []
         for span in self.content:
             primary = span.font or st.font
             color = span.color or st.color
             bold = st.bold if span.bold is None else span.bold
-            for ch in span.text.replace("\t", " ").replace("\n", " "):
-                name, shown = font_for(ch, primary) if not ch.isspace() else (primary, " ")
-                out.append(_Char(shown, name, color, bold))
-        return out
+            pairs = list(map(_drawn, span.text, repeat(primary)))
+            keys = {name: (name, color, bold) for name in {name for name, _ in pairs}}
+            shown += [ch for _, ch in pairs]
+            styles += [keys[name] for name, _ in pairs]
+        return shown, styles
 
     def _layout(self, avail: float) -> list[_Line]:
         if self._fixed is not None:
@@ -146,33 +152,39 @@ class Para(Flowable):
         if cached is not None:
             return cached
         st = self.style
-        chars = self._chars()
+        shown, styles = self._chars()
+        size, tracking = st.size, st.tracking
+        advances = [_advance(key[0], ch) * size + tracking for ch, key in zip(shown, styles, strict=True)]
         measure = avail - st.left_indent - st.right_indent
         widths = [measure - st.first_indent, measure]
+        narrowest = min(widths)
         units: list[Unit] = []
-        spans: list[tuple[int, int]] = []  # char index range of each unit
+        starts: list[int] = []  # first character of each unit
         pos = 0
-        for piece in split_units("".join(c.ch for c in chars)):
-            cs = chars[pos : pos + len(piece)]
-            w = sum(_advance(c.font, c.ch) * st.size + st.tracking for c in cs)
-            if len(piece) > 1 and is_latin(piece[0]) and w > min(widths):
-                for k, c in enumerate(cs):  # a Latin run longer than a line: split anywhere
-                    units.append(Unit(c.ch, _advance(c.font, c.ch) * st.size + st.tracking))
-                    spans.append((pos + k, pos + k + 1))
+        for piece in split_units("".join(shown)):
+            end = pos + len(piece)
+            if end - pos == 1:
+                units.append(Unit(piece, advances[pos]))
+                starts.append(pos)
+            elif is_latin(piece[0]) and sum(advances[pos:end]) > narrowest:
+                for k in range(pos, end):  # a Latin run longer than a line: split anywhere
+                    units.append(Unit(shown[k], advances[k]))
+                    starts.append(k)
             else:
-                units.append(Unit(piece, w))
-                spans.append((pos, pos + len(piece)))
-            pos += len(piece)
+                units.append(Unit(piece, sum(advances[pos:end])))
+                starts.append(pos)
+            pos = end
+        starts.append(pos)
+        changes = [
+            i for i in range(1, len(styles)) if styles[i] is not styles[i - 1] and styles[i] != styles[i - 1]
+        ]
         breaks = break_lines(units, widths)
         lines: list[_Line] = []
         for n, (a, b) in enumerate(breaks):
-            lc = chars[spans[a][0] : spans[b - 1][1]] if b > a else []
-            segments = tuple(
-                _Segment("".join(c.ch for c in run), key[0], key[1], key[2])
-                for key, run in ((k, list(g)) for k, g in groupby(lc, key=_style_of))
-            )
-            natural = sum(u.width for u in units[a:b]) - (st.tracking if lc else 0.0)
-            lines.append(_Line(segments, natural, len(lc), n == 0, n < len(breaks) - 1))
+            first, last = (starts[a], starts[b]) if b > a else (0, 0)
+            natural = sum([u.width for u in units[a:b]]) - (tracking if last > first else 0.0)
+            segments = _runs(shown, styles, changes, first, last) if last > first else ()
+            lines.append(_Line(segments, natural, last - first, n == 0, n < len(breaks) - 1))
         self._cache[avail] = lines
         return lines
 
@@ -195,13 +207,24 @@ class Para(Flowable):
 
     # -- drawing --------------------------------------------------------------------------
 
+    def drawOn(self, canvas: Any, x: float, y: float, _sW: float = 0) -> None:
+        """Draw at (x, y) between q … Q, as `Flowable.drawOn` does, but with the operators
+        written directly: reportlab's saveState/restoreState copy the canvas's whole state,
+        for every paragraph and table cell.  `draw` leaves the canvas's own state alone."""
+        code = canvas._code
+        code += ("q", f"1 0 0 1 {fp_str(self._hAlignAdjust(x, _sW), y)} cm")
+        self.canv = canvas
+        self.draw()
+        del self.canv
+        code.append("Q")
+
     def draw(self) -> None:
         st = self.style
         canv = self.canv
         lines = self._layout(self.width)
         measure = self.width - st.left_indent - st.right_indent
-        canv.saveState()
-        canv.setLineWidth(st.size * _BOLD_STROKE)
+        if any(seg.bold for line in lines for seg in line.segments):  # the stroke of faux bold
+            canv._code.append(f"{fp_str(st.size * _BOLD_STROKE)} w")
         for i, line in enumerate(lines):
             if not line.segments:
                 continue
@@ -217,17 +240,29 @@ class Para(Flowable):
             elif st.align == "right":
                 x += slack
             y = self.height - i * st.leading - (st.leading - st.size) / 2 - st.size * _ASCENT
-            t = canv.beginText(x, y)
-            t.setCharSpace(spacing)
-            for seg in line.segments:
-                t.setFont(seg.font, st.size)
-                t.setFillColor(seg.color)
-                if seg.bold:
-                    t.setStrokeColor(seg.color)
-                t.setTextRenderMode(2 if seg.bold else 0)
-                t.textOut(seg.text)
-            canv.drawText(t)
-        canv.restoreState()
+            draw_text(canv, x, y, st.size, line.segments, char_space=spacing)
+
+
+class GridTable(Table):
+    """reportlab's Table, laid out once per width.
+
+    KeepTogether measures its content with unlimited height, then the frame measures it again
+    with the room left.  reportlab's layout (`_calc`, behind both `wrap` and `split`) depends on
+    the height offered only in that it stops at the first row past it; so once every row has
+    been measured, the same width and at least the table's height give the same layout again.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self._laid_out_for: float | None = None
+
+    def _calc(self, availWidth: float, availHeight: float) -> None:
+        if self._laid_out_for == availWidth and availHeight >= self._height:
+            return
+        self._laid_out_for = None
+        super()._calc(availWidth, availHeight)
+        if self._hmax == len(self._cellvalues):  # every row measured
+            self._laid_out_for = availWidth
 
 
 class Rule(Flowable):
@@ -338,12 +373,7 @@ class SignatureBlock(Flowable):
         st = self.style
         c = self.canv
         for text, x, baseline in self._placed:
-            t = c.beginText(x, self.height - baseline)
-            for ch in text:
-                name, shown = font_for(ch, st.font)
-                t.setFont(name, st.size)
-                t.textOut(shown)
-            c.drawText(t)
+            draw_text(c, x, self.height - baseline, st.size, fallback_runs(text, st.font))
         centre, depth = self._seal
         cx, cy = c.absolutePosition(centre, self.height - depth)
         half = self.seal_size / 2

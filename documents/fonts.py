@@ -25,16 +25,21 @@ from __future__ import annotations
 
 import os
 import threading
-import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from itertools import groupby
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
+from reportlab.lib.rl_accel import fp_str
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfbase.pdfdoc import PDFName
+from reportlab.pdfbase.ttfonts import FF_NONSYMBOLIC, FF_SYMBOLIC, SUBSETN, TTFont
 
+from documents.pdfwriter import Formatted, Run, Stream
+from documents.subsetting import SubsetMaker
 from workflows.errors import LaborcaseError
 
 #: The registered reportlab font names, one per role.
@@ -117,34 +122,121 @@ def _cache_tables(font: TTFont) -> None:
     face.get_table = get_table
 
 
-class _FastFlate:
-    """FlateDecode at zlib level 1 for embedded font subsets: 2× faster than reportlab's
-    default level on CJK glyph data (100+ kB a subset), for ~9 % more bytes."""
-
-    pdfname = "FlateDecode"
-
-    def encode(self, text: bytes) -> bytes:
-        return zlib.compress(text, 1)
-
-    def decode(self, encoded: bytes) -> bytes:
-        return zlib.decompress(encoded)
+#: zlib level of embedded font programs and their ToUnicode CMaps: on CJK glyph data (100+ kB
+#: a subset) level 1 is 2× faster than reportlab's default level 6, for ~9 % more bytes.
+FONT_LEVEL = 1
 
 
-_FAST_FLATE = _FastFlate()
+class EmbeddedFont(TTFont):
+    """A TrueType font that writes its subsets into the PDF with less work than reportlab's
+    `TTFont.addObjects`, and as PDF/A wants them: the same objects (font, descriptor, font
+    program, ToUnicode CMap per 256-character subset), with the /Widths array formatted
+    directly, the font program deflated at `FONT_LEVEL`, and every stream a `Stream`."""
+
+    def __init__(self, name: str, filename: str, *, subfontIndex: int = 0):
+        super().__init__(name, filename, subfontIndex=subfontIndex)
+        self._width_text: dict[int, str] = {}  # character code → its /Widths entry
+        self._subset_maker: SubsetMaker | None = None
+        self._metrics_text: bytes | None = None
+
+    def addObjects(self, doc: Any) -> None:
+        state = self.state.get(doc) or self._assignState(doc)
+        state.frozen = 1
+        fonts = doc.idToObject["BasicFonts"].dict
+        for n, subset in enumerate(state.subsets):
+            internal = self.getSubsetInternalName(n, doc)[1:]
+            fonts[internal] = self._add_subset(doc, internal, n, subset)
+        del self.state[doc]
+
+    def _add_subset(self, doc: Any, internal: str, n: int, subset: list[int]) -> Formatted:
+        """Font, descriptor, font program and ToUnicode CMap of subset `n`, added to `doc`."""
+        face = self.face
+        base = b"".join((SUBSETN(n), b"+", face.name, face.subfontNameX)).decode("pdfdoc")
+        name = PDFName(base).encode("ascii")
+        program = self._subsets().make(subset)
+        program_stream = Stream(program.data, flate=True, Length1=program.length)
+        descriptor = Formatted(
+            b"<< /Type /FontDescriptor /FontName %s %s /FontFile2 " % (name, self._metrics()),
+            program_stream,
+            b" >>",
+        )
+        cmap = Stream(to_unicode_cmap(base, subset), level=FONT_LEVEL)
+        font = Formatted(
+            b"<< /Type /Font /Subtype /TrueType /Name /%s /BaseFont %s" % (internal.encode("ascii"), name),
+            b" /FirstChar 0 /LastChar %d /Widths %s" % (len(subset) - 1, self._widths(subset)),
+            b" /ToUnicode ",
+            cmap,
+            b" /FontDescriptor ",
+            descriptor,
+            b" >>",
+        )
+        doc.Reference(program_stream, f"fontFile:{face.filename}({base})")
+        doc.Reference(descriptor, f"fontDescriptor:{base}")
+        doc.Reference(cmap, f"toUnicodeCMap:{base}")
+        doc.Reference(font, internal)
+        return font
+
+    def _subsets(self) -> SubsetMaker:
+        if self._subset_maker is None:
+            self._subset_maker = SubsetMaker(self.face, FONT_LEVEL)
+        return self._subset_maker
+
+    def _metrics(self) -> bytes:
+        """The FontDescriptor entries every subset shares (as `TTFontFace.addSubsetObjects`)."""
+        if self._metrics_text is None:
+            face = self.face
+            flags = (face.flags & ~FF_NONSYMBOLIC) | FF_SYMBOLIC
+            self._metrics_text = (
+                f"/Ascent {fp_str(face.ascent)} /CapHeight {fp_str(face.capHeight)} "
+                f"/Descent {fp_str(face.descent)} /Flags {flags} /FontBBox [{fp_str(*face.bbox)}] "
+                f"/ItalicAngle {fp_str(face.italicAngle)} /StemV {fp_str(face.stemV)} "
+                f"/MissingWidth {fp_str(face.defaultWidth)}"
+            ).encode("ascii")
+        return self._metrics_text
+
+    def _widths(self, subset: list[int]) -> bytes:
+        """The /Widths array, formatted (reportlab formats it number by number, per document)."""
+        texts = self._width_text
+        for code in subset:
+            if code not in texts:
+                texts[code] = fp_str(self.face.getCharWidth(code))
+        return f"[{' '.join([texts[code] for code in subset])}]".encode("ascii")
 
 
-def _fast_subsets(font: TTFont) -> None:
-    face = font.face
-    add = face.addSubsetObjects
+_CMAP_HEAD = """/CIDInit /ProcSet findresource begin
+12 dict begin
+begincmap
+/CIDSystemInfo
+<< /Registry ({name})
+/Ordering ({name})
+/Supplement 0
+>> def
+/CMapName /{name} def
+/CMapType 2 def
+1 begincodespacerange
+<00> <{last:02X}>
+endcodespacerange
+{count} beginbfchar
+"""
+_CMAP_TAIL = """
+endbfchar
+endcmap
+CMapName currentdict /CMap defineresource pop
+end
+end"""
 
-    def addSubsetObjects(doc: Any, fontname: str, subset: Any) -> Any:
-        ref = add(doc, fontname, subset)
-        stream = doc.idToObject.get(f"fontFile:{face.filename}({fontname})")
-        if stream is not None and getattr(stream, "filters", None):
-            stream.filters = [_FAST_FLATE]
-        return ref
 
-    face.addSubsetObjects = addSubsetObjects
+@cache
+def _utf16_hex(code: int) -> str:
+    return chr(code).encode("utf-16-be").hex().upper()
+
+
+def to_unicode_cmap(name: str, subset: list[int]) -> bytes:
+    """The ToUnicode CMap of a subset: code i → subset[i] (as reportlab's `makeToUnicodeCMap`,
+    with characters beyond the BMP as UTF-16 surrogate pairs)."""
+    head = _CMAP_HEAD.format(name=name, last=len(subset) - 1, count=len(subset))
+    body = "\n".join([f"<{i:02X}> <{_utf16_hex(code)}>" for i, code in enumerate(subset)])
+    return (head + body + _CMAP_TAIL).encode("ascii")
 
 
 def _register(role: str) -> FontInfo:
@@ -153,9 +245,8 @@ def _register(role: str) -> FontInfo:
         tried.append(f"{path}:{index}" if index else path)
         if not Path(path).is_file():
             continue
-        font = TTFont(role, path, subfontIndex=index)
+        font = EmbeddedFont(role, path, subfontIndex=index)
         _cache_tables(font)
-        _fast_subsets(font)
         pdfmetrics.registerFont(font)
         coverage = frozenset(font.face.charToGlyph)
         return FontInfo(role, path, index, font.face.name.decode("latin-1", "replace"), coverage)
@@ -187,3 +278,9 @@ def font_for(ch: str, primary: str) -> tuple[str, str]:
         if code in font(name).coverage:
             return name, ch
     return primary, MISSING_MARK
+
+
+def fallback_runs(text: str, primary: str) -> list[Run]:
+    """`text` as runs of one font each, each character in the first font of the chain that has it."""
+    pairs = [font_for(ch, primary) for ch in text]
+    return [Run(name, "".join(ch for _, ch in group)) for name, group in groupby(pairs, key=itemgetter(0))]

@@ -10,17 +10,21 @@ to the document's verification page.
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import qrcode
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfdoc import PDFFormXObject
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate
 
 from documents.flowables import GREY
-from documents.fonts import SONG, ensure_fonts, font_for
+from documents.fonts import SONG, ensure_fonts, fallback_runs
+from documents.pdfwriter import CONTENT_LEVEL, ArchivalCanvas, DocumentCanvas, Stream, draw_text
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
 MARGIN_TOP = 37 * mm
@@ -33,7 +37,7 @@ PAGE_NUMBER_GAP = 7 * mm  # top of the page number below the type area
 QR_SIZE = 15 * mm
 QR_BOTTOM = 7 * mm
 NOTE_SIZE = 7.5
-QR_MASK = 4
+_DARK_RUN = re.compile(rb"\x01+")
 
 
 @dataclass(frozen=True)
@@ -54,6 +58,9 @@ class Built:
     pages: int
 
 
+QR_MASK = 4
+
+
 def qr_modules(value: str) -> list[list[bool]]:
     """The QR code's dark modules (error correction M, no quiet zone).
 
@@ -66,42 +73,44 @@ def qr_modules(value: str) -> list[list[bool]]:
     return [[bool(m) for m in row] for row in code.get_matrix()]
 
 
+@lru_cache(maxsize=8)
+def _qr_grid(count: int, size: float) -> tuple[float, tuple[str, ...], tuple[str, ...]]:
+    """Module size, and the formatted x of each column and width of each run length."""
+    box = size / (count + 4)
+    return (
+        box,
+        tuple(f"{(i + 2) * box:.3f}" for i in range(count)),
+        tuple(f"{k * box:.3f}" for k in range(count + 1)),
+    )
+
+
 def _qr_form(c: Canvas, modules: list[list[bool]], size: float) -> str:
     """Define the QR code once per document as a form XObject (black runs as rectangles, a
     2-module quiet zone inside `size`); pages then just place it."""
     name = "verification-qr"
-    n = len(modules)
-    box = size / (n + 4)
+    box, xs, widths = _qr_grid(len(modules), size)
+    height = f"{box:.3f}"
     ops: list[str] = ["0 0 0 rg"]
     for r, row in enumerate(modules):
-        y = size - (r + 3) * box
-        start = None
-        for col, dark in enumerate([*row, False]):
-            if dark and start is None:
-                start = col
-            elif not dark and start is not None:
-                ops.append(f"{(start + 2) * box:.3f} {y:.3f} {(col - start) * box:.3f} {box:.3f} re")
-                start = None
+        y = f"{size - (r + 3) * box:.3f}"
+        for run in _DARK_RUN.finditer(bytes(row)):
+            ops.append(f"{xs[run.start()]} {y} {widths[run.end() - run.start()]} {height} re")
     ops.append("f")
-    c.beginForm(name, 0, 0, size, size)
-    c._code.append("\n".join(ops))
-    c.endForm()
+    form = PDFFormXObject(0, 0, size, size)
+    form.Contents = Stream("\n".join(ops).encode("ascii"), level=CONTENT_LEVEL)
+    c._doc.addForm(name, form)
     return name
 
 
 def _draw_text(c: Canvas, x: float, y: float, text: str, size: float, *, anchor: str = "left") -> None:
     """One line in SONG with per-character fallback; `anchor` left, right or centre."""
-    pieces = [font_for(ch, SONG) for ch in text]
-    width = sum(c.stringWidth(ch, name, size) for name, ch in pieces)
+    runs = fallback_runs(text, SONG)
+    width = sum(c.stringWidth(run.text, run.font, size) for run in runs)
     if anchor == "right":
         x -= width
     elif anchor == "centre":
         x -= width / 2
-    t = c.beginText(x, y)
-    for name, ch in pieces:
-        t.setFont(name, size)
-        t.textOut(ch)
-    c.drawText(t)
+    draw_text(c, x, y, size, runs)
 
 
 class _Decorator:
@@ -151,8 +160,9 @@ class _Decorator:
         c.restoreState()
 
 
-def build(story: list[Flowable], info: DocumentInfo) -> Built:
-    """Lay the story out on GB/T 9704 A4 pages; returns the PDF and its page count."""
+def build(story: list[Flowable], info: DocumentInfo, *, pdfa: bool = True) -> Built:
+    """Lay the story out on GB/T 9704 A4 pages; returns the PDF (PDF/A-2b unless `pdfa` is
+    false) and its page count."""
     ensure_fonts()
     buf = io.BytesIO()
     doc = BaseDocTemplate(
@@ -186,5 +196,5 @@ def build(story: list[Flowable], info: DocumentInfo) -> Built:
         id="type-area",
     )
     doc.addPageTemplates([PageTemplate("page", [frame], onPage=_Decorator(info))])
-    doc.build(story)
+    doc.build(story, canvasmaker=ArchivalCanvas if pdfa else DocumentCanvas)
     return Built(buf.getvalue(), doc.page)

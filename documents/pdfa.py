@@ -1,6 +1,7 @@
 """PDF/A-2b archival copies: make them (pikepdf) and check them.
 
-`to_pdfa` adds what ISO 19005-2 level B asks of a reportlab PDF: XMP metadata declaring
+`to_pdfa` adds what ISO 19005-2 level B asks of any reportlab PDF (our renderers write PDF/A
+directly, see documents/pdfwriter.py): XMP metadata declaring
 pdfaid:part=2 / conformance=B and agreeing with the document information dictionary, and an
 sRGB OutputIntent carrying its ICC profile.  Fonts are already embedded (TrueType subsets)
 and nothing is transparent, encrypted or scripted.
@@ -8,13 +9,15 @@ and nothing is transparent, encrypted or scripted.
 `check_pdfa` is our own checker (veraPDF is neither on PyPI nor in Debian): the rules that a
 document of ours, or a sealed version of it, could break — metadata, output intent, embedded
 fonts, no encryption, no JavaScript or forbidden actions, printable annotations, no
-DeviceCMYK without a CMYK intent, no LZW, no embedded files, no XFA.
+DeviceCMYK without a CMYK intent, no LZW, no embedded files, no XFA, an EOL before every
+`endstream`.
 """
 
 from __future__ import annotations
 
 import io
 import os
+import re
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -47,7 +50,8 @@ _FORBIDDEN_ANNOTATIONS = {"/Sound", "/Movie", "/Screen", "/3D", "/FileAttachment
 
 
 @lru_cache(maxsize=1)
-def _compressed_profile() -> bytes:
+def compressed_srgb_profile() -> bytes:
+    """`srgb_profile()` deflated, once per process: every document embeds it."""
     return zlib.compress(srgb_profile(), 9)
 
 
@@ -72,7 +76,7 @@ def to_pdfa(pdf: bytes) -> bytes:
             value = info[key]
             if key == "/Trapped" or (isinstance(value, pikepdf.String) and not str(value)):
                 del info[key]  # empty entries and Trapped have no XMP twin that must agree
-        profile = Stream(doc, _compressed_profile())
+        profile = Stream(doc, compressed_srgb_profile())
         profile["/Filter"] = Name.FlateDecode
         profile["/N"] = 3
         doc.Root.OutputIntents = Array(
@@ -278,14 +282,24 @@ def _check_colour(doc: Pdf, components: int | None, problems: list[str]) -> None
         problems.append("DeviceRGB used without an RGB output intent")
 
 
-def check_pdfa(pdf: bytes) -> PdfaReport:
-    """Check a PDF against the PDF/A-2b rules our documents can break (see the module doc)."""
-    problems: list[str] = []
+def _check_syntax(pdf: bytes, problems: list[str]) -> None:
+    """Header, binary comment, and an EOL marker before each `endstream` (6.1.2, 6.1.7.1)."""
     if not pdf.startswith(b"%PDF-1.") or pdf[7:8] not in b"01234567":
         problems.append("header is not %PDF-1.0 … %PDF-1.7")
     second = pdf.split(b"\n", 2)[1] if pdf.count(b"\n") > 1 else b""
     if not (second.startswith(b"%") and sum(b > 127 for b in second[1:5]) == 4):
         problems.append("no binary comment after the header")
+    bare = sum(
+        1 for m in re.finditer(rb"endstream", pdf) if pdf[m.start() - 1 : m.start()] not in (b"\n", b"\r")
+    )
+    if bare:
+        problems.append(f"{bare} stream(s) without an EOL before endstream")
+
+
+def check_pdfa(pdf: bytes) -> PdfaReport:
+    """Check a PDF against the PDF/A-2b rules our documents can break (see the module doc)."""
+    problems: list[str] = []
+    _check_syntax(pdf, problems)
     try:
         doc = Pdf.open(io.BytesIO(pdf))
     except pikepdf.PasswordError:

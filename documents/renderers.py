@@ -16,7 +16,7 @@ from typing import Any
 
 from reportlab.lib import colors
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, KeepTogether, Spacer, Table, TableStyle
+from reportlab.platypus import Flowable, KeepTogether, Spacer, TableStyle
 
 from documents import schemas
 from documents.flowables import (
@@ -24,6 +24,7 @@ from documents.flowables import (
     LINE,
     RED,
     Content,
+    GridTable,
     KeepTail,
     Para,
     Rule,
@@ -36,7 +37,6 @@ from documents.flowables import (
 )
 from documents.fonts import HEI, KAI, SONG
 from documents.layout import TEXT_WIDTH, DocumentInfo, build
-from documents.pdfa import to_pdfa
 from documents.text import arabic_date, chinese_date, chinese_number, chinese_time, item_number, money
 from workflows.errors import FieldProblem, ValidationError
 from workflows.ports import RenderedDocument
@@ -50,6 +50,8 @@ RIGHT = Style(align="right")
 TITLE = Style(size=22, leading=36, bold=True, align="center", space_after=LINE * 0.3)  # 2号小标宋
 CELL = Style(size=12, leading=18, align="left")  # 小四
 CELL_HEAD = CELL.but(font=HEI, align="center")
+CELL_CENTRE = CELL.but(align="center")
+CELL_RIGHT = CELL.but(align="right")
 NOTE = Style(font=KAI, size=14, leading=24, first_indent=2 * 14)  # 楷体 4号: contact and remarks
 
 RULINGS = {"granted": "支持", "partly_granted": "部分支持", "dismissed": "驳回"}
@@ -438,7 +440,7 @@ def mediation_statement(d: Data, sink: SealSink) -> list[Flowable]:
     return [*story, tribunal_signature(d, sink, last)]
 
 
-def _table(d: Data) -> Table:
+def _table(d: Data) -> GridTable:
     items = d["award_items"]
     has_claimed = any(i.get("claimed_amount") is not None for i in items)
     rows: list[list[Flowable]] = [
@@ -448,16 +450,14 @@ def _table(d: Data) -> Table:
         claim = item["claim"]
         rows.append(
             [
-                Para(str(n), CELL.but(align="center")),
+                Para(str(n), CELL_CENTRE),
                 Para(claim, CELL),
                 Para(
                     money(item["claimed_amount"]) if item.get("claimed_amount") is not None else "—",
-                    CELL.but(align="right"),
+                    CELL_RIGHT,
                 ),
-                Para(RULINGS[item["ruling"]], CELL.but(align="center")),
-                Para(
-                    money(item["amount"]) if item.get("amount") is not None else "—", CELL.but(align="right")
-                ),
+                Para(RULINGS[item["ruling"]], CELL_CENTRE),
+                Para(money(item["amount"]) if item.get("amount") is not None else "—", CELL_RIGHT),
             ]
         )
     awarded = sum((i.get("amount") or Decimal(0) for i in items), Decimal(0))
@@ -466,13 +466,13 @@ def _table(d: Data) -> Table:
         [
             Para("", CELL),
             Para("合计", CELL_HEAD),
-            Para(money(claimed) if has_claimed else "—", CELL.but(align="right")),
+            Para(money(claimed) if has_claimed else "—", CELL_RIGHT),
             Para("", CELL),
-            Para(money(awarded), CELL.but(align="right")),
+            Para(money(awarded), CELL_RIGHT),
         ]
     )
     widths = [11 * mm, 71 * mm, 26 * mm, 22 * mm, 26 * mm]
-    table = Table(rows, colWidths=widths, repeatRows=1, hAlign="LEFT")
+    table = GridTable(rows, colWidths=widths, repeatRows=1, hAlign="LEFT")
     table.setStyle(
         TableStyle(
             [
@@ -623,10 +623,10 @@ def render(document_type_key: str, data: Mapping[str, Any], *, pdfa: bool = True
         verification_url=d["verification_url"],
         verification_code=d["verification_code"],
     )
-    built = build(kind.story(d, sink), info)
+    built = build(kind.story(d, sink), info, pdfa=pdfa)
     if sink.position is None:  # every story ends with a signature block
         raise RuntimeError(f"{kind.key}: no seal position recorded")
-    return RenderedDocument(to_pdfa(built.pdf) if pdfa else built.pdf, built.pages, sink.position)
+    return RenderedDocument(built.pdf, built.pages, sink.position)
 
 
 class Renderer:

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date, time
 from decimal import ROUND_HALF_UP, Decimal
+from typing import NamedTuple
 
 #: Characters that may not start a line (行首禁则).
 NO_LINE_START = frozenset("，。、；：？！）》」』】〕〉］｝〗”’…·%‰℃,.;:?!)]}")
@@ -84,7 +84,8 @@ def money(amount: Decimal) -> str:
 
 # -- line breaking ----------------------------------------------------------------------------
 
-_LATIN = re.compile(r"[\x21-\x7e]+")
+#: A Latin/digit run, a run of two or more — or …, or any one character.
+_UNIT = re.compile(r"[\x21-\x7e]+|—{2,}|…{2,}|.", re.DOTALL)
 
 
 def is_latin(ch: str) -> bool:
@@ -93,30 +94,12 @@ def is_latin(ch: str) -> bool:
 
 def split_units(text: str) -> list[str]:
     """The unbreakable pieces of a text: one CJK character, a Latin/digit run, a space, ——."""
-    units: list[str] = []
-    i, n = 0, len(text)
-    while i < n:
-        ch = text[i]
-        if is_latin(ch):
-            m = _LATIN.match(text, i)
-            assert m is not None
-            units.append(m.group())
-            i = m.end()
-        elif ch in "—…" and i + 1 < n and text[i + 1] == ch:
-            j = i
-            while j < n and text[j] == ch:
-                j += 1
-            units.append(text[i:j])
-            i = j
-        else:
-            units.append(ch)
-            i += 1
-    return units
+    return _UNIT.findall(text)
 
 
-@dataclass(frozen=True)
-class Unit:
-    """A piece that is never split, with its width at the paragraph's size."""
+class Unit(NamedTuple):
+    """A piece that is never split, with its width at the paragraph's size (a tuple: a
+    paragraph makes one per character)."""
 
     text: str
     width: float
@@ -151,17 +134,19 @@ def break_lines(units: Sequence[Unit], widths: Sequence[float]) -> list[tuple[in
     """
     lines: list[tuple[int, int]] = []
     n = len(units)
+    width = [u.width for u in units]
+    space = [u.text.isspace() for u in units]
     start = 0
     while start < n:
-        while start < n and units[start].space:
+        while start < n and space[start]:
             start += 1
         if start >= n:
             break
         room = widths[min(len(lines), len(widths) - 1)] + 0.01
         used = 0.0
         i = start
-        while i < n and (used + units[i].width <= room or units[i].space):
-            used += units[i].width
+        while i < n and (used + width[i] <= room or space[i]):
+            used += width[i]
             i += 1
         if i >= n:
             end = n
@@ -170,7 +155,7 @@ def break_lines(units: Sequence[Unit], widths: Sequence[float]) -> list[tuple[in
         else:
             end = _fix_break(units, start, i)
         trimmed = end
-        while trimmed > start and units[trimmed - 1].space:
+        while trimmed > start and space[trimmed - 1]:
             trimmed -= 1
         lines.append((start, trimmed))
         start = end

@@ -10,7 +10,7 @@ from workflows.config import Settings
 from workflows.db import Database
 from workflows.identity import create_user
 from workflows.models import Organisation
-from workflows.ports import SmsSender
+from workflows.ports import DocumentStore, SmsSender
 from workflows.system import System, build_system
 
 FIXTURE_BPMN = Path(__file__).parent / "fixtures" / "bpmn"
@@ -18,10 +18,14 @@ SECRET = "test-secret-key-not-for-production"
 
 
 def fixture_system(
-    db: Database, tmp_path: Path, bpmn_dir: Path = FIXTURE_BPMN, sms: SmsSender | None = None
+    db: Database,
+    tmp_path: Path,
+    bpmn_dir: Path = FIXTURE_BPMN,
+    sms: SmsSender | None = None,
+    store: DocumentStore | None = None,
 ) -> System:
     settings = Settings(instance_dir=tmp_path, database_url=db.url, bpmn_dir=bpmn_dir, secret_key=SECRET)
-    system = build_system(settings, database=db, sms=sms)
+    system = build_system(settings, database=db, sms=sms, store=store)
     from workflows.definitions import read_all
 
     with db.transaction() as s:
@@ -67,3 +71,17 @@ def make_people(db: Database) -> People:
             worker=user("worker1", {"worker"}, None),
             other_worker=user("worker2", {"worker"}, None),
         )
+
+
+def make_employer(db: Database, name: str, uscc: str, agent: str) -> tuple[int, Actor]:
+    """An employer on record and its agent (role employer_agent, belonging to it)."""
+    with db.transaction() as s:
+        org = Organisation(kind="employer", name=name, uscc=uscc)
+        s.add(org)
+        s.flush()
+        u, _ = create_user(
+            s, username=agent, display_name=f"{name}经办人", password="correct horse battery",
+            roles={"employer_agent"}, organisation_id=org.id, actor=SYSTEM, secret_key=SECRET,
+        )  # fmt: skip
+        s.flush()
+        return org.id, Actor(u.id, u.display_name, frozenset({"employer_agent"}), org.id)

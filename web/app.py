@@ -8,10 +8,11 @@ from typing import Any
 from flask import Flask, Response, request
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from web.api import register_api
 from web.i18n import DEFAULT, select_locale
-from web.problems import problem_from_error
+from web.problems import problem, problem_from_error
 from workflows.config import Settings
 from workflows.errors import LaborcaseError
 from workflows.system import System, build_system
@@ -36,7 +37,7 @@ def create_app(settings: Settings | None = None, system: System | None = None) -
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.secure_cookies,
         PERMANENT_SESSION_LIFETIME=timedelta(hours=8),
-        MAX_CONTENT_LENGTH=20 * 1024 * 1024,
+        MAX_CONTENT_LENGTH=settings.max_request_bytes,  # several evidence files a request
         WTF_CSRF_TIME_LIMIT=None,
         BABEL_DEFAULT_LOCALE=DEFAULT,
         BABEL_TRANSLATION_DIRECTORIES="translations",
@@ -64,6 +65,17 @@ def create_app(settings: Settings | None = None, system: System | None = None) -
         from web.ui import render_error
 
         return render_error(error)
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def too_large(error: RequestEntityTooLarge) -> Any:
+        """A request over MAX_CONTENT_LENGTH is refused before anything in it is read."""
+        limit = app.config["MAX_CONTENT_LENGTH"] or 0
+        if request.path.startswith("/api/"):
+            detail = f"请求过大：上限 {limit // (1024 * 1024)} MB（request larger than {limit} bytes）"
+            return problem(413, detail, code="request_too_large", extra={"max_bytes": limit})
+        from web.ui import render_too_large
+
+        return render_too_large(limit)
 
     @app.after_request
     def security_headers(response: Response) -> Response:

@@ -6,6 +6,7 @@ from flask import current_app, g, request, session
 
 from workflows.audit import Actor
 from workflows.errors import AuthenticationError, SmsUnavailableError, StorageUnavailableError
+from workflows.evidence import EvidenceService
 from workflows.identity import actor_for_api_key, read_access_token
 from workflows.issuing import IssuingService
 from workflows.registration import RegistrationService
@@ -25,6 +26,14 @@ def issuing() -> IssuingService:
     service = system().issuing
     if service is None:
         raise StorageUnavailableError("文书签发服务未配置（document issuing is not configured）")
+    return service
+
+
+def evidence() -> EvidenceService:
+    """Evidence uploads and downloads; StorageUnavailableError (503) where no store is configured."""
+    service = system().evidence
+    if service is None:
+        raise StorageUnavailableError("证据存储未配置（no document store is configured）")
     return service
 
 

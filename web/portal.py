@@ -1,4 +1,7 @@
-"""The worker portal: real-name sign-up (resident ID + SMS code) and the worker's own cases.
+"""The parties' portal: real-name sign-up (resident ID + SMS code) and the user's own cases.
+
+Workers apply for arbitration online (web/portal_claims.py); workers and employers' agents
+follow their cases, hand in evidence and file a defence (web/portal_cases.py).
 
 Server-rendered and usable without JavaScript: "get code" is a submit button of the sign-up
 form itself, so the page comes back with what was typed (except passwords) and a message.
@@ -15,6 +18,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from wtforms import PasswordField, StringField
 
 from web.auth import client_ip, registration, remember, system
+from web.timeline import status_label
 from web.ui import login_required
 from workflows.audit import Actor
 from workflows.errors import FieldProblem, RateLimitedError, SmsUnavailableError, ValidationError
@@ -110,11 +114,15 @@ def signup() -> Any:
 @bp.route("")
 @login_required
 def home(actor: Actor) -> str:
-    """The worker's own cases (the case list shows a party only the cases they take part in)."""
+    """The user's own cases (a party sees only the cases it takes part in), and the way to apply."""
     items, total = system().cases.list_cases(actor)
-    return render_template("portal_home.html", cases=items, total=total)
+    return render_template("portal_home.html", cases=items, total=total, status_label=status_label)
 
 
 @bp.route("/")
 def home_slash() -> BaseResponse:
     return redirect(url_for("portal.home"))
+
+
+# the claim form and the case pages add their routes to this blueprint
+from web import portal_cases, portal_claims  # noqa: E402, F401

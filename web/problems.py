@@ -15,11 +15,13 @@ from workflows.errors import (
     DefinitionError,
     EngineError,
     FieldProblem,
+    FileTooLargeError,
     LaborcaseError,
     NotFoundError,
     PermissionDeniedError,
     RateLimitedError,
     SmsUnavailableError,
+    StorageUnavailableError,
     ValidationError,
 )
 
@@ -47,6 +49,7 @@ def status_for(error: LaborcaseError) -> int:
     if isinstance(error, CaseAccessDeniedError) and error.action == "read":
         return 404
     for kind, status in (
+        (FileTooLargeError, 413),
         (ValidationError, 422),
         (NotFoundError, 404),
         (ConflictError, 409),
@@ -57,6 +60,7 @@ def status_for(error: LaborcaseError) -> int:
         (EngineError, 409),
         (RateLimitedError, 429),
         (SmsUnavailableError, 503),
+        (StorageUnavailableError, 503),
     ):
         if isinstance(error, kind):
             return status
@@ -97,6 +101,8 @@ def problem_from_error(error: LaborcaseError) -> Response:
         extra = {"file": error.file, "element_id": error.element_id, "process": error.process}
     if isinstance(error, RateLimitedError):
         extra = {"retry_after": error.retry_after}
+    if isinstance(error, FileTooLargeError):
+        extra = {"max_bytes": error.limit}
     errors = error.problems if isinstance(error, ValidationError) else ()
     response = problem(status, error.message, code=error.code, errors=errors, extra=extra)
     if isinstance(error, RateLimitedError):

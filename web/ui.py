@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
+from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -32,6 +33,7 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp
 from web.auth import remember, system, ui_actor
 from web.forms import fields_of, read_form
 from web.i18n import LANGUAGES
+from web.problems import status_for
 from workflows.access import CaseAccessDeniedError
 from workflows.audit import Actor
 from workflows.errors import AuthenticationError, ConflictError, LaborcaseError, ValidationError
@@ -42,6 +44,7 @@ bp = Blueprint("ui", __name__, template_folder="templates", static_folder="stati
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+BPMN_VIEWER = "vendor/bpmn-js/bpmn-navigated-viewer.production.min.js"
 FONT_COOKIE = "font"
 FONT_MODES = ("large", "standard")
 
@@ -72,7 +75,7 @@ def globals_for_templates() -> dict[str, Any]:
     return {
         "current_actor": ui_actor(),
         "role_label": role_label,
-        "action_form": ActionForm(),
+        "action_form": ActionForm(formdata=None),  # renders the token; never reads the request
         "get_locale": get_locale,
         "is_staff": is_staff,
         "large_font": request.cookies.get(FONT_COOKIE) == "large",
@@ -80,10 +83,20 @@ def globals_for_templates() -> dict[str, Any]:
 
 
 def render_error(error: LaborcaseError) -> Response:
-    status = (
-        404 if isinstance(error, CaseAccessDeniedError) else 409 if isinstance(error, ConflictError) else 400
+    """The error page; a case the actor may not see is reported as absent (404), like the API."""
+    status = 404 if isinstance(error, CaseAccessDeniedError) else status_for(error)
+    message = _("未找到，或您无权查看。") if status == 404 else error.message
+    return make_response(render_template("error.html", message=message), status)
+
+
+def render_too_large(limit: int) -> Response:
+    """The page for an upload larger than the server reads at all; back to where it came from."""
+    back = _same_site_path(request.referrer) or url_for("ui.index")
+    message = _(
+        "上传的文件合计超过 %(mb)s MB，没有保存任何内容。请减少文件数量或压缩后重新提交。",
+        mb=limit // (1024 * 1024),
     )
-    return make_response(render_template("error.html", message=error.message), status)
+    return make_response(render_template("error.html", message=message, back=back), 413)
 
 
 @bp.route("/")
@@ -184,7 +197,33 @@ def case_detail(actor: Actor, case_id: int) -> str:
     case = sys.cases.get_case(actor, case_id)
     deadlines = sys.deadlines.for_case(actor, case_id)
     history = sys.cases.history(actor, case_id)
-    return render_template("case.html", case=case, deadlines=deadlines, history=history)
+    diagram = sys.diagrams.for_case(actor, case_id)
+    evidence = sys.evidence.for_case(actor, case_id) if sys.evidence is not None else []
+    return render_template(
+        "case.html",
+        case=case,
+        deadlines=deadlines,
+        history=history,
+        evidence=evidence,
+        diagram=diagram,
+        diagram_viewer=BPMN_VIEWER if diagram_viewer_installed() else None,
+    )
+
+
+@bp.route("/cases/<int:case_id>/diagram.bpmn")
+@login_required
+def case_diagram(actor: Actor, case_id: int) -> Response:
+    """The BPMN (with DI) the case runs on, for the bpmn-js viewer on the case page."""
+    diagram = system().diagrams.for_case(actor, case_id)
+    response = make_response(diagram.bpmn_xml)
+    response.headers["Content-Type"] = "application/xml; charset=utf-8"
+    response.headers["Cache-Control"] = "private, max-age=300"
+    return response
+
+
+def diagram_viewer_installed() -> bool:
+    """bpmn-js is installed by scripts/bootstrap from npm into static/vendor (not in git)."""
+    return (Path(bp.static_folder or "") / BPMN_VIEWER).is_file()
 
 
 @bp.route("/tasks/<task_id>", methods=["GET", "POST"])

@@ -89,6 +89,17 @@ def is_case_party(session: Session, actor: Actor, case_id: int) -> bool:
     return bool(session.execute(select(exists().where(CaseParty.case_id == case_id, clause))).scalar())
 
 
+def actor_party(session: Session, actor: Actor, case_id: int, role: str | None = None) -> CaseParty | None:
+    """The actor's own party row in the case (the first, optionally of `role`), or None."""
+    clause = _party_clause(actor)
+    if clause is None:
+        return None
+    stmt = select(CaseParty).where(CaseParty.case_id == case_id, clause)
+    if role is not None:
+        stmt = stmt.where(CaseParty.role == role)
+    return session.execute(stmt.order_by(CaseParty.id).limit(1)).scalar_one_or_none()
+
+
 def is_assigned(session: Session, actor: Actor, case_id: int) -> bool:
     """Is the actor explicitly assigned to the case?"""
     if actor.user_id is None:

@@ -47,6 +47,8 @@ class PartyInput:
     phone: str | None = None
     uscc: str | None = None
     user_id: int | None = None
+    address: str | None = None  # 住所
+    organisation_id: int | None = None  # an organisation already on record (e.g. picked from a lookup)
 
 
 @dataclass(frozen=True)
@@ -213,11 +215,11 @@ class CaseService:
             s.flush()
             person_id = person.id
         else:
-            existing = (
-                s.execute(select(Organisation).where(Organisation.uscc == p.uscc)).scalar_one_or_none()
-                if p.uscc
-                else None
-            )
+            existing = s.get(Organisation, p.organisation_id) if p.organisation_id is not None else None
+            if existing is None and p.uscc:
+                existing = s.execute(
+                    select(Organisation).where(Organisation.uscc == p.uscc)
+                ).scalar_one_or_none()
             if existing is None:
                 existing = Organisation(kind="employer", name=p.name, uscc=p.uscc)
                 s.add(existing)
@@ -230,8 +232,10 @@ class CaseService:
             organisation_id=org_id,
             user_id=p.user_id,
             name=p.name,
+            address=p.address or None,
         )
         s.add(party)
+        s.flush()
         return party
 
     def link_cases(self, actor: Actor, from_case_id: int, to_case_id: int, relation: str) -> None:
@@ -306,6 +310,8 @@ class CaseService:
                         "name": p.name,
                         "user_id": p.user_id,
                         "kind": "person" if p.person_id else "organisation",
+                        "organisation_id": p.organisation_id,
+                        "address": p.address,
                     }
                     for p in parties
                 ],

@@ -38,6 +38,14 @@ class Settings:
     # reverse proxies in front of the app whose X-Forwarded-For/-Proto are trusted (client IPs
     # recorded as sign-up evidence come from there); 0 = clients connect directly
     proxy_hops: int = field(default_factory=lambda: int(_env("LABORCASE_PROXY_HOPS", "0")))
+    # evidence uploads: the largest file accepted, and the largest request (several files) the
+    # web server reads at all (larger requests get 413 before any file is looked at)
+    evidence_max_bytes: int = field(
+        default_factory=lambda: int(_env("LABORCASE_EVIDENCE_MAX_BYTES", str(20 * 1024 * 1024)))
+    )
+    max_request_bytes: int = field(
+        default_factory=lambda: int(_env("LABORCASE_MAX_REQUEST_BYTES", str(64 * 1024 * 1024)))
+    )
     require_totp_for_staff: bool = field(
         default_factory=lambda: _env("LABORCASE_REQUIRE_TOTP", "1") not in ("0", "false", "no")
     )

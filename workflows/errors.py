@@ -178,3 +178,19 @@ class DocumentRejectedError(ValidationError):
     """An uploaded PDF cannot be checked: corrupt, encrypted, unsigned or too large."""
 
     code = "document_rejected"
+
+
+class FileRejectedError(ValidationError):
+    """An uploaded file is not accepted (type, empty, encrypted or unreadable); `problems` point at it."""
+
+    code = "file_rejected"
+
+
+class FileTooLargeError(FileRejectedError):
+    """An uploaded file is larger than the configured limit (`limit` bytes)."""
+
+    code = "file_too_large"
+
+    def __init__(self, message: str, problems: Sequence[FieldProblem] = (), *, limit: int):
+        super().__init__(message, problems)
+        self.limit = limit

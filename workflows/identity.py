@@ -160,6 +160,34 @@ def is_valid_resident_id(value: str) -> bool:
 
 
 # ---------------------------------------------------------------------------
+# Unified social credit codes of organisations (GB 32100-2015)
+# ---------------------------------------------------------------------------
+
+USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # no I, O, S, V, Z
+_USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+
+
+def uscc_check_char(first17: str) -> str:
+    """The GB 32100 check character (MOD 31) of the first 17 characters of a 统一社会信用代码."""
+    if len(first17) != 17 or any(c not in USCC_ALPHABET for c in first17):
+        raise ValueError("need exactly 17 characters of the USCC alphabet")
+    total = sum(USCC_ALPHABET.index(c) * w for c, w in zip(first17, _USCC_WEIGHTS, strict=True))
+    return USCC_ALPHABET[(31 - total % 31) % 31]
+
+
+def normalise_uscc(value: str) -> str:
+    """Upper case, without the spaces and hyphens people type or copy along."""
+    return re.sub(r"[\s\-]", "", value).upper()
+
+
+def is_valid_uscc(value: str) -> bool:
+    """18 characters of the code alphabet ending in the right check character (normalise first)."""
+    if len(value) != 18 or any(c not in USCC_ALPHABET for c in value):
+        return False
+    return uscc_check_char(value[:17]) == value[17]
+
+
+# ---------------------------------------------------------------------------
 # TOTP secrets, encrypted at rest
 # ---------------------------------------------------------------------------
 

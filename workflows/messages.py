@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from workflows.access import require_case_access
 from workflows.audit import Actor, PendingEvent
 from workflows.db import Database
 from workflows.definitions import Definitions
-from workflows.errors import NotFoundError
+from workflows.errors import MessageNotExpectedError, NotFoundError
 from workflows.models import Case
 from workflows.runtime import CaseRuntime
 
@@ -54,22 +55,39 @@ class MessageService:
             if case is None:
                 raise NotFoundError("case", case_id if case_id is not None else case_number)
             require_case_access(s, actor, case, "write")
-            definition = self.definitions.get(s, case.definition_id)
-            run = self.runtime.load(s, case, definition)
-            run.send_message(name, payload or {})
-            result = self.runtime.save(
-                s,
-                case,
-                definition,
-                run,
-                actor,
-                [
-                    PendingEvent(
-                        "message.received",
-                        f"message:{name}",
-                        None,
-                        {"name": name, "payload": dict(payload or {})},
-                    )
-                ],
-            )
-            return Delivery(case.id, case.case_number, name, [t.id for t in result.opened], result.completed)
+            return self.deliver_in(s, case, actor, name, payload)
+
+    def deliver_in(
+        self, s: Session, case: Case, actor: Actor, name: str, payload: Mapping[str, Any] | None = None
+    ) -> Delivery:
+        """Deliver inside the caller's transaction; the caller holds the case row lock and has
+        decided the actor may (e.g. the respondent filing its own defence)."""
+        definition = self.definitions.get(s, case.definition_id)
+        run = self.runtime.load(s, case, definition)
+        run.send_message(name, payload or {})
+        result = self.runtime.save(
+            s,
+            case,
+            definition,
+            run,
+            actor,
+            [
+                PendingEvent(
+                    "message.received",
+                    f"message:{name}",
+                    None,
+                    {"name": name, "payload": dict(payload or {})},
+                )
+            ],
+        )
+        return Delivery(case.id, case.case_number, name, [t.id for t in result.opened], result.completed)
+
+    def expects(self, s: Session, case: Case, name: str) -> bool:
+        """Whether a step of the case waits for message `name` now (a dry run: nothing is saved)."""
+        definition = self.definitions.get(s, case.definition_id)
+        run = self.runtime.load(s, case, definition)
+        try:
+            run.send_message(name, {})
+        except MessageNotExpectedError:
+            return False
+        return True

@@ -180,6 +180,7 @@ class CaseParty(Base):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
     represents_party_id: Mapped[int | None] = mapped_column(ForeignKey("case_party.id"))
     name: Mapped[str] = mapped_column(String(200))
+    address: Mapped[str | None] = mapped_column(String(200))  # 住所 (法28: the application states it)
 
 
 class Claim(Base):
@@ -367,6 +368,26 @@ class StoredFile(Base):
     uploaded_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime]
     state: Mapped[str] = mapped_column(String(16), default="stored")  # pending, stored
+
+
+class Evidence(Base):
+    """A file submitted for a case as evidence (证据): by which party, when, with what description.
+
+    The bytes live content-addressed in the EVIDENCE bucket, described by `stored_file`; the
+    object is written before this row, so a row never points at a missing object.
+    """
+
+    __tablename__ = "evidence"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_record.id"), index=True)
+    stored_file_id: Mapped[int] = mapped_column(ForeignKey("stored_file.id"), unique=True)
+    # the party that submitted it; None: the agency's own (e.g. an investigation record)
+    party_id: Mapped[int | None] = mapped_column(ForeignKey("case_party.id"))
+    purpose: Mapped[str] = mapped_column(String(16))  # application, defence, additional
+    description: Mapped[str] = mapped_column(Text, default="")
+    submitted_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    submitted_by_label: Mapped[str] = mapped_column(String(120))
+    submitted_at: Mapped[datetime]
 
 
 class OutboxMessage(Base):

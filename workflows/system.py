@@ -11,12 +11,16 @@ from workflows.config import Settings
 from workflows.continuation import ContinuationService
 from workflows.db import Database
 from workflows.deadline_service import DeadlineService
+from workflows.defence import DefenceService
 from workflows.definitions import Definitions, read_all
+from workflows.diagrams import DiagramService
 from workflows.engine import Engine
+from workflows.evidence import EvidenceService
+from workflows.filing import FilingService
 from workflows.issuing import IssuingService
 from workflows.messages import MessageService
 from workflows.models import ProcessDefinition
-from workflows.ports import DocumentAdapters, SmsSender
+from workflows.ports import DocumentAdapters, DocumentStore, SmsSender
 from workflows.registration import RegistrationService
 from workflows.roles import ALL_ROLES
 from workflows.runtime import CaseRuntime, Clock, utcnow
@@ -42,8 +46,12 @@ class System:
     messages: MessageService
     timers: TimerService
     deadlines: DeadlineService
+    diagrams: DiagramService
     administration: Administration
+    filing: FilingService
+    defence: DefenceService
     issuing: IssuingService | None = None  # None until document adapters are wired in
+    evidence: EvidenceService | None = None  # None until a document store is wired in
     registration: RegistrationService | None = None  # None until an SMS sender is wired in
 
     def bootstrap(self) -> list[ProcessDefinition]:
@@ -61,7 +69,9 @@ def build_system(
     database: Database | None = None,
     documents: DocumentAdapters | None = None,
     sms: SmsSender | None = None,
+    store: DocumentStore | None = None,
 ) -> System:
+    """The services; `store` (or the one in `documents`) keeps evidence, `documents` issues 文书."""
     db = database or Database(settings.database_url)
     engine = Engine(services=SERVICE_TASKS)
     definitions = Definitions(engine, known_roles=ALL_ROLES, known_deadline_rules=RULES.keys())
@@ -83,6 +93,13 @@ def build_system(
         engine, deadlines=StatutoryDeadlines(settings.timezone), clock=clock, documents=issuing
     )
     cases = CaseService(db, definitions, runtime)
+    messages = MessageService(db, definitions, runtime)
+    store = store or (documents.store if documents is not None else None)
+    evidence = (
+        None
+        if store is None
+        else EvidenceService(db, store, max_bytes=settings.evidence_max_bytes, clock=clock)
+    )
     return System(
         settings=settings,
         db=db,
@@ -93,11 +110,15 @@ def build_system(
         continuation=ContinuationService(db, cases),
         tasks=TaskService(db, definitions, runtime),
         withdrawal=WithdrawalService(db, definitions, runtime),
-        messages=MessageService(db, definitions, runtime),
+        messages=messages,
         timers=TimerService(db, definitions, runtime),
+        diagrams=DiagramService(db, definitions, runtime),
         deadlines=DeadlineService(db, clock, settings.due_soon_days, documents=issuing),
         administration=Administration(db, definitions),
+        filing=FilingService(db, cases, evidence),
+        defence=DefenceService(db, messages, evidence),
         issuing=issuing,
+        evidence=evidence,
         registration=None
         if sms is None
         else RegistrationService(db, sms, secret_key=settings.secret_key, clock=clock),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pyotp
@@ -9,9 +10,12 @@ import pytest
 
 from tests.support import SECRET, People
 from tests.web.test_api import open_loop_case
+from workflows.access import CaseAccessDeniedError
 from workflows.audit import SYSTEM
 from workflows.identity import create_user
 from workflows.system import System
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 pytestmark = pytest.mark.slow  # fixtures live_server and page: tests/web/conftest.py
 
@@ -48,3 +52,34 @@ def test_clerk_logs_in_with_code_and_completes_a_task_in_the_browser(
     page.wait_for_url(f"**/cases/{case['id']}")
     assert "任务已完成" in page.inner_text("main")
     assert "task.completed" in page.inner_text(".history")
+
+
+def test_case_page_draws_the_process_diagram_with_the_current_step_highlighted(
+    page: Any, system: System, people: People, as_user: Any
+) -> None:
+    with system.db.transaction() as s:
+        _, secret = create_user(
+            s, username="clerk_diagram", display_name="王书记员", password="correct horse battery",
+            roles={"clerk"}, organisation_id=people.org_id, actor=SYSTEM, secret_key=SECRET,
+        )  # fmt: skip
+    assert secret
+    case = open_loop_case(as_user(people.worker), people)
+    page.goto("/login")
+    page.fill("#username", "clerk_diagram")
+    page.fill("#password", "correct horse battery")
+    page.fill("#totp", pyotp.TOTP(secret).now())
+    page.click("#login-submit")
+    page.wait_for_url("**/inbox")
+
+    page.goto(f"/cases/{case['id']}")
+    page.wait_for_selector("#process-diagram[data-rendered]", timeout=20_000)
+    assert page.get_attribute("#process-diagram", "data-rendered") == "true"
+    [current] = system.diagrams.for_case(people.clerk, case["id"]).active
+    marked = page.locator(f'#process-diagram [data-element-id="{current}"].step-active')
+    assert marked.count() == 1
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "case-diagram.png"), full_page=True)
+    # another organisation's clerk gets no diagram of this case
+    other = system.diagrams
+    with pytest.raises(CaseAccessDeniedError):
+        other.for_case(people.other_clerk, case["id"])

@@ -52,6 +52,9 @@ class PartyIn(Strict):
     phone = fields.String(load_default=None, validate=validate.Regexp(r"^[0-9+\- ]{5,20}$"))
     uscc = fields.String(load_default=None, validate=validate.Regexp(r"^[0-9A-HJ-NPQRTUWXY]{18}$"))
     user_id = fields.Integer(load_default=None)
+    address = fields.String(
+        load_default=None, validate=validate.Length(max=200), metadata={"description": "住所"}
+    )
 
 
 class ClaimIn(Strict):
@@ -152,6 +155,22 @@ class DocumentOut(Schema):
     size = fields.Integer()
     created_at = UtcDateTime()
     state = fields.String()
+
+
+class EvidenceOut(Schema):
+    id = fields.Integer()
+    case_id = fields.Integer()
+    filename = fields.String(metadata={"description": "cleaned; its extension matches the type"})
+    content_type = fields.String(metadata={"description": "application/pdf, image/jpeg or image/png"})
+    size = fields.Integer()
+    sha256 = fields.String()
+    description = fields.String()
+    purpose = fields.String(metadata={"description": "application, defence or additional"})
+    party_id = fields.Integer(allow_none=True, metadata={"description": "None: the agency's own"})
+    party_role = fields.String(allow_none=True)
+    party_name = fields.String(allow_none=True)
+    submitted_by = fields.String()
+    submitted_at = UtcDateTime()
 
 
 # -- tasks --------------------------------------------------------------------
@@ -329,6 +348,7 @@ class ProblemOut(Schema):
     detail = fields.String()
     errors = fields.List(fields.Nested(FieldProblemOut))
     retry_after = fields.Integer(metadata={"description": "429 only: seconds until a retry may succeed"})
+    max_bytes = fields.Integer(metadata={"description": "413 only: the largest file accepted"})
 
 
 class PhoneCodeIn(Strict):

@@ -37,6 +37,7 @@ from workflows.filing import claim_type_label
 from workflows.statutes import RULES
 
 DEFENCE_ROWS = 3
+OPEN_STATES = ("open", "suspended")
 
 
 @dataclass(frozen=True)
@@ -108,8 +109,9 @@ def render_case(
         evidence=items,
         defence=defence,
         can_upload=sys.evidence is not None
-        and case.status != "closed"
+        and case.status in OPEN_STATES
         and _my_party(actor, case) is not None,
+        can_withdraw=case.status in OPEN_STATES and (_my_party(actor, case) or {}).get("role") == "applicant",
         party_label=party_label,
         claim_type_label=claim_type_label,
         values=values or {},
@@ -167,6 +169,20 @@ def file_defence(actor: Actor, case_id: int) -> Any:
         _("答辩书已提交（附证据 %(n)s 份），仲裁委员会将把副本送达申请人。", n=len(filed.evidence)),
         "success",
     )
+    return redirect(url_for("portal.case_page", case_id=case_id))
+
+
+@bp.route("/cases/<int:case_id>/withdraw", methods=["POST"])
+@login_required
+def withdraw(actor: Actor, case_id: int) -> Any:
+    """The applicant withdraws the application (撤回申请) before the case is decided."""
+    _posted()
+    reason = request.form.get("reason", "")
+    try:
+        system().withdrawal.withdraw(actor, case_id, reason)
+    except (ValidationError, ConflictError) as exc:
+        return _refused(actor, case_id, exc, {"reason": reason})
+    flash(_("已撤回申请，本案终结"), "success")
     return redirect(url_for("portal.case_page", case_id=case_id))
 
 

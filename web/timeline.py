@@ -36,7 +36,8 @@ def party_label(role: str | None) -> str:
 
 
 def status_label(status: str) -> str:
-    return {"open": _("办理中"), "suspended": _("中止"), "closed": _("已结案")}.get(status, status)
+    labels = {"open": _("办理中"), "suspended": _("中止"), "closed": _("已结案"), "withdrawn": _("已撤回")}
+    return labels.get(status, status)
 
 
 def _review(data: Mapping[str, Any]) -> str:

@@ -86,7 +86,7 @@ class DefenceService:
             case = _case(s, case_id)
             require_case_access(s, actor, case, "read")
             party = actor_party(s, actor, case.id, RESPONDENT)
-            if case.status == "closed" or not self.messages.expects(s, case, MESSAGE):
+            if case.closed_at is not None or not self.messages.expects(s, case, MESSAGE):
                 return DefenceStatus(may_file=party is not None, awaiting=False)
             ends = s.execute(
                 select(func.min(Timer.due_at)).where(Timer.case_id == case.id, Timer.state == "waiting")
@@ -121,7 +121,7 @@ class DefenceService:
         with self.db.transaction() as s:  # before anything is stored
             case = _case(s, case_id)
             self._respondent(s, actor, case)
-            if case.status == "closed" or not self.messages.expects(s, case, MESSAGE):
+            if case.closed_at is not None or not self.messages.expects(s, case, MESSAGE):
                 raise DefenceNotExpectedError(case.id)
         stored = []
         if uploads:

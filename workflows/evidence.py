@@ -287,7 +287,7 @@ class EvidenceService:
             raise PermissionDeniedError("只有本案当事人可以提交证据")
         if party_id is not None and party_id != party.id:
             raise PermissionDeniedError("当事人只能以本人名义提交证据")
-        if case.status == "closed":
+        if case.closed_at is not None:
             raise ConflictError("案件已结案，不能再提交证据")
         return party
 

@@ -571,3 +571,31 @@ def test_worker_applies_and_employer_answers_on_a_phone_screen(
     page.wait_for_url(f"**/portal/cases/{case_id}")
     assert "答辩书已提交" in page.inner_text("main") and "被申请人提交答辩书" in page.inner_text("#timeline")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+def test_applicant_withdraws_from_the_case_page_and_the_respondent_cannot(
+    browser: FlaskClient, staff: Staff, employer: tuple[int, Actor]
+) -> None:
+    log_in(browser, "worker1")
+    case_id = file_claim(browser, staff, **NO_FILES)
+    log_out(browser)
+    log_in(browser, "hr_agent")  # the respondent's agent sees the case but no withdrawal
+    page = browser.get(f"/portal/cases/{case_id}").get_data(as_text=True)
+    assert 'id="withdraw"' not in page
+    refused = browser.post(
+        f"/portal/cases/{case_id}/withdraw", data={"csrf_token": csrf_token(page), "reason": "撤回"}
+    )
+    assert refused.status_code == 403
+    log_out(browser)
+
+    log_in(browser, "worker1")
+    url = f"/portal/cases/{case_id}/withdraw"
+    page = browser.get(f"/portal/cases/{case_id}").get_data(as_text=True)
+    assert 'id="withdraw"' in page
+    token = csrf_token(page)
+    assert browser.post(url, data={"reason": "已与单位和解"}).status_code == 400  # no CSRF token
+    short = browser.post(url, data={"csrf_token": token, "reason": "x"})
+    assert short.status_code == 422 and 'id="error-reason"' in short.get_data(as_text=True)
+    assert browser.post(url, data={"csrf_token": token, "reason": "已与单位和解"}).status_code == 302
+    page = browser.get(f"/portal/cases/{case_id}").get_data(as_text=True)
+    assert "已撤回" in page and 'id="withdraw"' not in page

@@ -9,6 +9,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from web.api.schemas import (
+    ArbitrationApplicationIn,
     CaseListArgs,
     CaseOut,
     CasePage,
@@ -18,9 +19,11 @@ from web.api.schemas import (
     LinkIn,
     MessageIn,
     OpenCaseIn,
+    WithdrawIn,
 )
 from web.auth import api_actor, system
 from workflows.cases import ClaimInput, OpenCase, PartyInput
+from workflows.continuation import ArbitrationApplication
 
 PREFIX = "/cases"
 blp = Blueprint("cases", __name__, description="案件")
@@ -97,3 +100,24 @@ class CaseMessages(MethodView):
         """Deliver a message event (e.g. defence_received) to the case's process."""
         delivery = system().messages.deliver(api_actor(), body["name"], body["payload"], case_id=case_id)
         return asdict(delivery)
+
+
+@blp.route("/<int:case_id>/withdrawal")
+class CaseWithdrawal(MethodView):
+    @blp.arguments(WithdrawIn)
+    @blp.response(204)
+    def post(self, body: dict[str, Any], case_id: int) -> None:
+        """The applicant withdraws the application (staff: record a written withdrawal) before
+        the case is decided; everything still open in its process ends.  409 once decided."""
+        system().withdrawal.withdraw(api_actor(), case_id, body["reason"])
+
+
+@blp.route("/<int:case_id>/arbitration")
+class CaseToArbitration(MethodView):
+    @blp.arguments(ArbitrationApplicationIn)
+    @blp.response(201, CaseOut)
+    def post(self, body: dict[str, Any], case_id: int) -> dict[str, Any]:
+        """A party of a failed, expired or unperformed mediation (this case) applies for
+        arbitration; parties and claims carry over (调解仲裁法 art.14, 15).  409 if too early."""
+        application = ArbitrationApplication(case_id, body["commission_id"], body["title"])
+        return asdict(system().continuation.apply_for_arbitration(api_actor(), application))

@@ -122,6 +122,15 @@ class LinkIn(Strict):
     relation = fields.String(required=True)
 
 
+class WithdrawIn(Strict):
+    reason = fields.String(required=True, validate=validate.Length(min=2, max=2000))
+
+
+class ArbitrationApplicationIn(Strict):
+    commission_id = fields.Integer(required=True)
+    title = fields.String(load_default=None, validate=validate.Length(min=1, max=300))
+
+
 class MessageIn(Strict):
     name = fields.String(required=True, validate=validate.Length(min=1, max=100))
     payload = fields.Dict(keys=fields.String(), load_default=dict)

@@ -25,6 +25,14 @@ EN = {
     "届满日": "Due",
     "办理记录": "History",
     "流程图": "Process diagram",
+    "撤回申请": "Withdraw the application",
+    "在作出裁决前，您可以撤回申请。撤回后本案终结，正在办理的事项一并结束。": (
+        "You may withdraw the application until it is decided. "
+        "The case then ends, with everything still open."
+    ),
+    "撤回理由": "Reason for withdrawing",
+    "已撤回申请，本案终结": "Application withdrawn; the case is closed",
+    "已撤回": "Withdrawn",
     "当前环节": "Current step",
     "流程图查看器未安装（运行 scripts/bootstrap）。当前环节": (
         "The diagram viewer is not installed (run scripts/bootstrap). Current step"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import secrets
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -376,7 +377,7 @@ def test_parties_cannot_add_evidence_to_a_closed_case(
     with db.transaction() as s:
         case = s.get(Case, case_id)
         assert case is not None
-        case.status = "closed"
+        case.status, case.closed_at = "closed", datetime.now(UTC)
     with pytest.raises(ConflictError):
         service.submit(people.worker, case_id, [Upload("a.pdf", pdf_bytes())])
     [view] = service.submit(people.clerk, case_id, [Upload("归档.pdf", pdf_bytes())])  # staff still may

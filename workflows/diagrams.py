@@ -25,7 +25,7 @@ class ProcessDiagram:
     process_key: str
     version: int
     bpmn_xml: str
-    active: list[str]  # element ids the case is at now
+    active: dict[str, str]  # element id → name, where the case is now
     done: list[str]  # element ids of inbox items completed so far
 
 
@@ -49,7 +49,7 @@ class DiagramService:
                 (t for n, t in sorted(row.files.items()) if n.endswith(".bpmn")), ""
             )
             active = (
-                []
+                {}
                 if case.closed_at
                 else self.runtime.load(s, case, self.definitions.get(s, row.id)).active_elements()
             )

@@ -587,16 +587,16 @@ class Run:
         except SpiffWorkflowException as exc:
             raise EngineError(_first_line(exc), task=_task_name(exc)) from exc
 
-    def active_elements(self) -> list[str]:
-        """BPMN element ids where the instance stands now: tasks ready or waiting (a user task,
-        a receive task, a timer), for highlighting the diagram."""
+    def active_elements(self) -> dict[str, str]:
+        """Where the instance stands now — tasks ready or waiting (a user task, a receive task,
+        a timer) — as BPMN element id → its name in the diagram, for highlighting it."""
         active = TaskState.READY | TaskState.WAITING | TaskState.STARTED
-        ids = {
-            bpmn_id
+        found = {
+            bpmn_id: getattr(t.task_spec, "bpmn_name", None) or bpmn_id
             for t in self._all_tasks()
             if t.state & active and (bpmn_id := getattr(t.task_spec, "bpmn_id", None))
         }
-        return sorted(ids)
+        return dict(sorted(found.items()))
 
     def newly_completed(self, names: Collection[str]) -> list[CompletedTask]:
         """Tasks named in `names` that completed in this unit of work (not before it was loaded),

@@ -15,6 +15,7 @@ import io
 import logging
 import threading
 from collections.abc import Coroutine, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -53,6 +54,7 @@ class _LocalRevocationDataFilter(logging.Filter):
         return "fetching is not allowed" not in record.getMessage()
 
 
+log = logging.getLogger(__name__)
 logging.getLogger("pyhanko.sign.signers.pdf_signer").addFilter(_LocalRevocationDataFilter())
 
 SEAL_FIELD_PREFIX = "AgencySeal"
@@ -70,8 +72,9 @@ DOCMDP = {
 }
 
 
-class _ThreadState(threading.local):
-    """One event loop and one TSA session per thread, kept between seals."""
+@dataclass
+class _ThreadState:
+    """One thread's event loop and TSA session, kept between seals (registered for `close`)."""
 
     runner: asyncio.Runner | None = None
     session: LazySession | None = None
@@ -117,8 +120,8 @@ class SealingService:
         self._reserve_ts = bytes_reserved or _round_up(2 * (chain_size + 2048 + 6144))
         self._appearances: dict[float, bytes] = {}
         self._lock = threading.Lock()
-        self._local = _ThreadState()
-        self._threads: list[_ThreadState] = []
+        self._local = threading.local()  # .state: this thread's _ThreadState
+        self._threads: list[_ThreadState] = []  # every thread's, for close()
 
     @classmethod
     def from_credentials(cls, credentials: SigningCredentials, **kwargs: Any) -> SealingService:
@@ -250,7 +253,7 @@ class SealingService:
     def _timestamper(self) -> TimeStamper:
         if self._fixed_timestamper is not None:
             return self._fixed_timestamper
-        state = self._local
+        state = self._state()
         if state.timestamper is None:
             if not self.timestamper_url:
                 raise SealingError("B-T and B-LTA seals need a timestamp authority (LABORCASE_TSA_URL)")
@@ -260,12 +263,18 @@ class SealingService:
             )
         return state.timestamper
 
-    def _run(self, coro: Coroutine[Any, Any, T]) -> T:
-        state = self._local
-        if state.runner is None:
-            state.runner = asyncio.Runner()
+    def _state(self) -> _ThreadState:
+        state: _ThreadState | None = getattr(self._local, "state", None)
+        if state is None:
+            state = self._local.state = _ThreadState()
             with self._lock:
                 self._threads.append(state)
+        return state
+
+    def _run(self, coro: Coroutine[Any, Any, T]) -> T:
+        state = self._state()
+        if state.runner is None:
+            state.runner = asyncio.Runner()
         return state.runner.run(coro)
 
     def _sign(
@@ -352,12 +361,14 @@ class SealingService:
             if runner is None:
                 continue
             try:
-                if session is not None and state is self._local:
+                if session is not None:
                     runner.run(session.close())
-                if state is self._local:
-                    runner.close()
+                runner.close()
             except RuntimeError:
-                pass  # a runner owned by another, still busy thread: left to the garbage collector
+                # its thread is sealing right now (the loop is running there): that thread's
+                # loop cannot be closed from here; it goes with the thread
+                log.warning("sealing loop of a busy thread left open at close()")
+                continue
             state.runner = state.session = state.timestamper = None
 
 

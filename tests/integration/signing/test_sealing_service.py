@@ -9,8 +9,11 @@ from pathlib import Path
 import pytest
 from asn1crypto import cms
 
+from signing.appearance import SealDesign
 from signing.pki import DevPki
 from signing.seal import SealingService
+from signing.trust import TrustSettings
+from signing.tsa import TimestampAuthority
 from signing.verify import SignatureVerifier
 from workflows.ports import SealLevel, SealPosition
 
@@ -167,3 +170,23 @@ def test_sealing_from_several_threads_at_once(sealer: SealingService, verifier: 
         t.join()
     assert not errors
     assert len(results) == 12 and all(verifier.verify(r).valid for r in results)
+
+
+def test_close_ends_the_event_loops_of_every_thread_that_sealed(
+    pki: DevPki, authority: TimestampAuthority, trust: TrustSettings
+) -> None:
+    service = SealingService.from_credentials(
+        pki.seal_credentials(), design=SealDesign(AGENCY, "3201000012345", "仲裁专用章"),
+        timestamper_url=authority.url, trust=trust,
+    )  # fmt: skip
+    pdf = make_pdf()
+    threads = [threading.Thread(target=service.seal, args=(pdf, POSITION, SealLevel.B_T)) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    service.seal(pdf, POSITION, SealLevel.B_T)  # and the closing thread's own
+    runners = [state.runner for state in service._threads]
+    assert len({id(r) for r in runners}) == 4 and None not in runners  # one loop per thread
+    service.close()
+    assert service._threads == [] and all(r._state.name == "CLOSED" for r in runners)  # type: ignore[union-attr]

@@ -19,24 +19,32 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 pytestmark = pytest.mark.slow  # fixtures live_server and page: tests/web/conftest.py
 
+PASSWORD = "correct horse battery"
+
+
+def make_clerk(system: System, people: People, username: str) -> str:
+    """A clerk of people's commission; returns the TOTP secret staff log in with."""
+    with system.db.transaction() as s:
+        _, secret = create_user(
+            s, username=username, display_name="王书记员", password=PASSWORD, roles={"clerk"},
+            organisation_id=people.org_id, actor=SYSTEM, secret_key=SECRET,
+        )  # fmt: skip
+    assert secret
+    return secret
+
 
 def test_clerk_logs_in_with_code_and_completes_a_task_in_the_browser(
     page: Any, system: System, people: People, as_user: Any
 ) -> None:
-    with system.db.transaction() as s:
-        _, secret = create_user(
-            s, username="clerk_web", display_name="王书记员", password="correct horse battery",
-            roles={"clerk"}, organisation_id=people.org_id, actor=SYSTEM, secret_key=SECRET,
-        )  # fmt: skip
-    assert secret
+    secret = make_clerk(system, people, "clerk_web")
     case = open_loop_case(as_user(people.worker), people)
 
     page.goto("/login")
     page.fill("#username", "clerk_web")
-    page.fill("#password", "correct horse battery")
+    page.fill("#password", PASSWORD)
     page.click("#login-submit")
     assert "动态验证码" in page.inner_text("main")  # staff without the code are refused
-    page.fill("#password", "correct horse battery")
+    page.fill("#password", PASSWORD)
     page.fill("#totp", pyotp.TOTP(secret).now())
     page.click("#login-submit")
     page.wait_for_url("**/inbox")
@@ -57,16 +65,11 @@ def test_clerk_logs_in_with_code_and_completes_a_task_in_the_browser(
 def test_case_page_draws_the_process_diagram_with_the_current_step_highlighted(
     page: Any, system: System, people: People, as_user: Any
 ) -> None:
-    with system.db.transaction() as s:
-        _, secret = create_user(
-            s, username="clerk_diagram", display_name="王书记员", password="correct horse battery",
-            roles={"clerk"}, organisation_id=people.org_id, actor=SYSTEM, secret_key=SECRET,
-        )  # fmt: skip
-    assert secret
+    secret = make_clerk(system, people, "clerk_diagram")
     case = open_loop_case(as_user(people.worker), people)
     page.goto("/login")
     page.fill("#username", "clerk_diagram")
-    page.fill("#password", "correct horse battery")
+    page.fill("#password", PASSWORD)
     page.fill("#totp", pyotp.TOTP(secret).now())
     page.click("#login-submit")
     page.wait_for_url("**/inbox")

@@ -387,7 +387,7 @@ def _claims(d: Data) -> list[str]:
     if d.get("claims"):
         out = []
         for c in sorted(d["claims"], key=lambda c: c.get("position") or 0):
-            text = (c["description"].strip() or c["claim_type"]).rstrip("。；;")
+            text = (c["description"].strip() or c.get("claim_type_label") or c["claim_type"]).rstrip("。；;")
             if c.get("amount") is not None and "元" not in text:
                 text += f"（人民币{money(c['amount'])}元）"
             out.append(text + "；")
@@ -505,7 +505,8 @@ def _orders(d: Data) -> list[str]:
             dismissed.append(n)
         else:
             amount = f"，金额为人民币{money(item['amount'])}元" if item.get("amount") is not None else ""
-            orders.append(f"支持申请人关于“{item['claim'].rstrip('。；;')}”的仲裁请求{amount}。")
+            verb = "部分支持" if item["ruling"] == "partly_granted" else "支持"
+            orders.append(f"{verb}申请人关于“{item['claim'].rstrip('。；;')}”的仲裁请求{amount}。")
     if dismissed:
         which = "、".join(f"第{i}项" for i in dismissed)
         orders.append(f"驳回申请人的{which}仲裁请求。")
@@ -542,6 +543,10 @@ def award_document(d: Data, sink: SealSink) -> list[Flowable]:
     basis = d.get("legal_basis")
     story += body(f"根据{basis}的规定，裁决如下：" if basis else "裁决如下：")
     story += numbered(_orders(d))
+    if d.get("award_scope") == "partial":
+        story += body(
+            f"本裁决系就部分仲裁请求先行作出的裁决（{LAW}第四十三条第二款），其余仲裁请求另行裁决。"
+        )
     notice = finality_notice(d)
     story += body(*notice[:-1])
     return [*story, tribunal_signature(d, sink, Para(notice[-1], BODY))]

@@ -8,6 +8,8 @@ Names, numbers and places are invented; identity numbers carry valid check chara
 from __future__ import annotations
 
 import copy
+import re
+from datetime import date
 from typing import Any
 
 from documents.schemas import _ID_CHECK, _ID_WEIGHTS, _USCC_ALPHABET, _USCC_WEIGHTS
@@ -406,3 +408,25 @@ SAMPLES = {
 def sample(document_type: str) -> dict[str, Any]:
     """Fresh sample data for a document type (a deep copy: mutate it freely)."""
     return SAMPLES[document_type]()
+
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def sample_issued_on(document_type: str, issue_date: date) -> dict[str, Any]:
+    """Sample data moved in time so the document is issued on `issue_date`: every date shifts by
+    the same number of days, so periods keep their length and order (a notice issued today must
+    not name a supplement deadline already past)."""
+    data = sample(document_type)
+    delta = issue_date - date.fromisoformat(data["issue_date"])
+
+    def shift(value: Any) -> Any:
+        if isinstance(value, str) and _ISO_DATE.match(value):
+            return (date.fromisoformat(value) + delta).isoformat()
+        if isinstance(value, dict):
+            return {k: shift(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [shift(v) for v in value]
+        return value
+
+    return {k: shift(v) for k, v in data.items()}

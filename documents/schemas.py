@@ -18,8 +18,8 @@ from typing import Any
 from marshmallow import EXCLUDE, Schema, fields, validate, validates_schema
 from marshmallow import ValidationError as SchemaError
 
-from documents.finality import CATEGORIES, disqualified_items
 from workflows.errors import FieldProblem, ValidationError
+from workflows.finality import CATEGORIES, disqualified_items
 
 DOCUMENT_NUMBER = re.compile(r"^[^\s〔〕]{0,24}〔(19|20)\d{2}〕第?\d{1,7}号$")
 VERIFICATION_CODE = re.compile(r"^[0-9A-Z]{4,32}$")
@@ -119,6 +119,7 @@ class ClaimSchema(_Strict):
 
     position = fields.Integer(load_default=None)
     claim_type = _text(48, load_default=None)
+    claim_type_label = _text(48, load_default=None)  # 拖欠工资, … as the case shows the type
     description = fields.String(load_default="", validate=validate.Length(max=500))
 
     @validates_schema
@@ -298,6 +299,7 @@ class AwardItemSchema(_Strict):
     amount = fields.Decimal(load_default=None, places=2, validate=validate.Range(min=0))  # awarded
     claimed_amount = fields.Decimal(load_default=None, places=2, validate=validate.Range(min=0))
     category = fields.String(load_default=None, validate=validate.OneOf(list(CATEGORIES)))
+    final = fields.Boolean(load_default=None)  # within art.47, as judged item by item by the process
     order = _text(1000, load_default=None)  # the operative wording, e.g. 被申请人支付…
 
     @validates_schema
@@ -326,6 +328,8 @@ class AwardDocumentSchema(_CaseNotice, _Tribunal):
     )
     award_orders = Paragraphs(load_default=None)
     award_finality = fields.String(required=True, validate=validate.OneOf(["final", "non_final"]))
+    # 先行裁决: part of the claims decided first, the rest later (法43 para.2)
+    award_scope = fields.String(load_default="full", validate=validate.OneOf(["full", "partial"]))
     monthly_minimum_wage = fields.Decimal(load_default=None, places=2, validate=validate.Range(min=1))
     basic_court = _text(60, load_default=None)
     intermediate_court = _text(60, load_default=None)

@@ -38,10 +38,13 @@ SIZES = {
     "user": (100, 80),
     "script": (100, 80),
     "receive": (100, 80),
+    "service": (100, 80),
     "xor": (50, 50),
     "and": (50, 50),
     "boundary_timer": (36, 36),
+    "boundary_message": (36, 36),
 }
+BOUNDARIES = ("boundary_timer", "boundary_message")
 GATEWAYS = ("xor", "and")
 
 
@@ -78,6 +81,11 @@ class Node:
     message_var: str | None = None
     timer: str | None = None  # boundary timer: duration expression
     attached_to: str | None = None
+    #: boundary events on the same host sit side by side: the n-th one is shifted right
+    slot: int = 0
+    service: str | None = None  # service task: the registered function (workflows/service_tasks.py)
+    params: dict[str, str] = field(default_factory=dict)  # service task: parameter -> expression
+    result_var: str | None = None  # service task: where the result lands
     incoming: list[str] = field(default_factory=list)
     outgoing: list[str] = field(default_factory=list)
     default: str | None = None
@@ -151,14 +159,14 @@ def layout(p: Process) -> None:
         y += lane.height
     for n in p.nodes.values():
         lane = lanes[n.lane]
-        if n.kind == "boundary_timer":
+        if n.kind in BOUNDARIES:
             continue
         n.cx = FIRST_COL + n.col * COL_W
         n.cy = lane.top + LANE_PAD + n.row * ROW_H
     for n in p.nodes.values():
-        if n.kind == "boundary_timer":
+        if n.kind in BOUNDARIES:
             host = p.nodes[n.attached_to or ""]
-            n.cx = host.cx + 20
+            n.cx = host.cx + 30 - 30 * n.slot
             n.cy = host.cy + host.size[1] / 2
     for f in p.flows:
         p.nodes[f.source].outgoing.append(f.id)
@@ -189,7 +197,7 @@ def route(p: Process, f: Flow) -> list[Point]:
         return [_side(s, h_out), _side(t, h_in)]
     if dx == 0:
         return [_side(s, v_out), _side(t, v_in)]
-    if s.kind in (*GATEWAYS, "boundary_timer"):  # leave vertically, arrive horizontally
+    if s.kind in (*GATEWAYS, *BOUNDARIES):  # leave vertically, arrive horizontally
         start = _side(s, v_out)
         end = _side(t, h_in)
         return [start, (start[0], end[1]), end]
@@ -219,13 +227,15 @@ def _node_xml(n: Node) -> str:
         "xor": "exclusiveGateway",
         "and": "parallelGateway",
         "boundary_timer": "boundaryEvent",
+        "boundary_message": "boundaryEvent",
+        "service": "serviceTask",
     }[n.kind]
     attrs = f"id={quoteattr(n.id)}" + (f" name={quoteattr(n.name)}" if n.name else "")
     if n.default:
         attrs += f" default={quoteattr(n.default)}"
     if n.kind == "receive":
         attrs += f" messageRef={quoteattr(n.message or '')}"
-    if n.kind == "boundary_timer":
+    if n.kind in BOUNDARIES:
         attrs += f' attachedToRef={quoteattr(n.attached_to or "")} cancelActivity="true"'
     body: list[str] = []
     if n.doc:
@@ -243,6 +253,18 @@ def _node_xml(n: Node) -> str:
             props.append(f'<spiffworkflow:property name="deadlineFrom" value={quoteattr(n.deadline_from)} />')
     if n.issues:
         props.append(f'<spiffworkflow:property name="issues" value={quoteattr(n.issues)} />')
+    if n.kind == "service":
+        params = "".join(
+            f'<spiffworkflow:parameter id={quoteattr(k)} type="any" value={quoteattr(v)} />'
+            for k, v in n.params.items()
+        )
+        body.append(
+            "<bpmn:extensionElements>"
+            f"<spiffworkflow:serviceTaskOperator id={quoteattr(n.service or '')}"
+            f" resultVariable={quoteattr(n.result_var or '')}>"
+            f"<spiffworkflow:parameters>{params}</spiffworkflow:parameters>"
+            "</spiffworkflow:serviceTaskOperator></bpmn:extensionElements>"
+        )
     if props:
         body.append(
             "<bpmn:extensionElements><spiffworkflow:properties>"
@@ -263,6 +285,17 @@ def _node_xml(n: Node) -> str:
             f'<bpmn:timerEventDefinition id="{n.id}_definition">'
             '<bpmn:timeDuration xsi:type="bpmn:tFormalExpression">'
             f"{escape(n.timer or '')}</bpmn:timeDuration></bpmn:timerEventDefinition>"
+        )
+    if n.kind == "boundary_message":
+        variable = (
+            "<bpmn:extensionElements><spiffworkflow:messageVariable>"
+            f"{escape(n.message_var)}</spiffworkflow:messageVariable></bpmn:extensionElements>"
+            if n.message_var
+            else ""
+        )
+        body.append(
+            f'<bpmn:messageEventDefinition id="{n.id}_definition" messageRef={quoteattr(n.message or "")}>'
+            f"{variable}</bpmn:messageEventDefinition>"
         )
     inner = "\n      ".join(body)
     return f"    <bpmn:{tag} {attrs}>\n      {inner}\n    </bpmn:{tag}>"
@@ -340,11 +373,13 @@ def render(p: Process) -> str:
         x, y, w, h = n.bounds
         marker = ' isMarkerVisible="true"' if n.kind == "xor" else ""
         label = ""
-        if n.kind in ("start", "end", "boundary_timer", "xor", "and") and n.name:
+        if n.kind in ("start", "end", *BOUNDARIES, *GATEWAYS) and n.name:
             label = (
                 f'<bpmndi:BPMNLabel><dc:Bounds x="{_num(n.cx - 40)}" y="{_num(y + h + 4)}"'
                 ' width="80" height="27" /></bpmndi:BPMNLabel>'
             )
+            if n.kind == "boundary_message":  # neighbours on one host: labels one under another
+                label = label.replace(f'y="{_num(y + h + 4)}"', f'y="{_num(y + h + 4 + 14 * n.slot)}"')
             if n.kind in GATEWAYS:  # gateway labels above, where no flow leaves
                 label = label.replace(f'y="{_num(y + h + 4)}"', f'y="{_num(y - 30)}"')
         out.append(
@@ -391,10 +426,15 @@ def arbitration() -> Process:
         lanes=[
             Lane("lane_worker", "worker", "申请人（劳动者）"),
             Lane("lane_clerk", "clerk", "书记员", rows=2),
-            Lane("lane_commission_head", "commission_head", "仲裁委员会负责人"),
+            Lane("lane_commission_head", "commission_head", "仲裁委员会负责人", rows=3),
             Lane("lane_arbitrator", "arbitrator", "仲裁员（仲裁庭）", rows=3),
         ],
-        messages={"message_defence_received": "defence_received"},
+        messages={
+            "message_defence_received": "defence_received",
+            "message_recusal_requested": "recusal_requested",
+            "message_postponement_requested": "postponement_requested",
+            "message_advance_execution_requested": "advance_execution_requested",
+        },
     )
     W, C, H, A = "lane_worker", "lane_clerk", "lane_commission_head", "lane_arbitrator"
     add = p.add
@@ -411,7 +451,15 @@ def arbitration() -> Process:
             script=stage_script(
                 "application_received",
                 "已收到仲裁申请，待受理审查",
-                'supplement_rounds = 0\ntry:\n    defence_wait\nexcept NameError:\n    defence_wait = "P15D"',
+                "supplement_rounds = 0\npartial_awards = 0\nhearing_notified = False\n"
+                + "".join(
+                    f"try:\n    {name}\nexcept NameError:\n    {name} = {default}\n"
+                    for name, default in (
+                        ("defence_wait", '"P15D"'),
+                        ("collective", "False"),
+                        ("region_code", "None"),
+                    )
+                ),
             ),
             doc=(
                 "defence_wait：等待答辩书的时长（ISO 8601，默认 P15D）。答辩期为收到副本后十个工作日"
@@ -563,7 +611,8 @@ def arbitration() -> Process:
     )
     add(Node("defence_join", "xor", "", C, 11))
 
-    # tribunal
+    # tribunal: collective disputes always get three arbitrators (法7, 办案规则: no simplified procedure)
+    add(Node("tribunal_gateway", "xor", "集体争议？", H, 8))
     add(
         Node(
             "form_tribunal",
@@ -577,10 +626,29 @@ def arbitration() -> Process:
             deadline_from=ACCEPTED_ON,
             doc=(
                 "受理后五日内将仲裁庭组成情况书面通知当事人（法31、32），期间自受理日期 accepted_on 起算；"
-                "一般由三名仲裁员组成，简单案件可由一名仲裁员独任仲裁。"
+                "一般由三名仲裁员组成，简单案件适用简易程序的可由一名仲裁员独任仲裁（办案规则56-61）。"
             ),
         )
     )
+    add(
+        Node(
+            "form_collegiate_tribunal",
+            "user",
+            "组成仲裁庭（集体争议）",
+            H,
+            9,
+            row=1,
+            form="form_collegiate_tribunal.json",
+            issues="form_tribunal_notice",
+            deadline="arbitration.form_tribunal",
+            deadline_from=ACCEPTED_ON,
+            doc=(
+                "集体劳动争议（劳动者一方在十人以上并有共同请求，法7）优先处理，由三名仲裁员组成仲裁庭，"
+                "不适用简易程序；组庭通知期限同法31、32。"
+            ),
+        )
+    )
+    add(Node("tribunal_join", "xor", "", H, 10))
     add(Node("ready_for_hearing", "and", "", C, 12))
     add(
         Node(
@@ -592,31 +660,45 @@ def arbitration() -> Process:
             script=stage_script("hearing", "仲裁庭已组成，等待开庭"),
         )
     )
+
+    # hearing: scheduled by the tribunal; recusal and postponement interrupt it
+    add(Node("hearing_join", "xor", "", A, 14, row=1))
     add(
         Node(
             "notify_hearing",
             "user",
-            "送达开庭通知书",
-            C,
-            14,
+            "安排开庭并通知",
+            A,
+            15,
+            row=1,
             form="notify_hearing.json",
             issues="hearing_notice",
             doc=(
-                "仲裁庭应当在开庭五日前将开庭日期、地点书面通知双方当事人（法35）。"
-                "该期间按开庭日倒算（规则 arbitration.hearing_notice），但开庭日期在本任务的表单中才确定，"
-                "任务开启时尚无可倒算的日期，故不在此挂接 deadline。"
+                "仲裁庭应当在开庭五日前将开庭日期、地点书面通知双方当事人（法35）：按审理室和仲裁员日程"
+                "安排开庭（不得重复占用）。该期间按开庭日倒算（规则 arbitration.hearing_notice），"
+                "开庭日期在本任务中才确定，故不在此挂接 deadline，由排庭时校验。"
             ),
         )
     )
-
-    # hearing, mediation, award
+    add(
+        Node(
+            "mark_hearing_notified",
+            "script",
+            "开庭已通知",
+            A,
+            16,
+            row=1,
+            script=stage_script("hearing_scheduled", "已通知开庭", "hearing_notified = True"),
+        )
+    )
+    add(Node("conduct_join", "xor", "", A, 17, row=1))
     add(
         Node(
             "conduct_hearing",
             "user",
             "开庭审理",
             A,
-            15,
+            18,
             row=1,
             form="conduct_hearing.json",
             doc=(
@@ -625,65 +707,196 @@ def arbitration() -> Process:
             ),
         )
     )
-    add(Node("hearing_gateway", "xor", "庭审情况", A, 16, row=1))
+    add(
+        Node(
+            "recusal_before_notice",
+            "boundary_message",
+            "申请回避",
+            A,
+            0,
+            attached_to="notify_hearing",
+            message="message_recusal_requested",
+            message_var="recusal_request",
+        )
+    )
+    add(
+        Node(
+            "recusal_before_hearing",
+            "boundary_message",
+            "申请回避",
+            A,
+            0,
+            attached_to="conduct_hearing",
+            message="message_recusal_requested",
+            message_var="recusal_request",
+        )
+    )
+    add(
+        Node(
+            "postponement_requested",
+            "boundary_message",
+            "申请延期开庭",
+            A,
+            0,
+            slot=1,
+            attached_to="conduct_hearing",
+            message="message_postponement_requested",
+            message_var="postponement_request",
+        )
+    )
+    # pre-judgment execution (先予执行): the tribunal decides beside the hearing or the award, then resumes
+    for host, slot in (("conduct_hearing", 2), ("draft_award", 0)):
+        add(
+            Node(
+                f"advance_execution_at_{host.split('_')[-1]}",
+                "boundary_message",
+                "申请先予执行",
+                A,
+                0,
+                slot=slot,
+                attached_to=host,
+                message="message_advance_execution_requested",
+                message_var="advance_execution_request",
+            )
+        )
+    add(Node("advance_execution_join", "xor", "", A, 23, row=0))
+    add(
+        Node(
+            "decide_advance_execution",
+            "user",
+            "裁决是否先予执行",
+            A,
+            24,
+            row=0,
+            form="decide_advance_execution.json",
+            doc=(
+                "追索劳动报酬、工伤医疗费、经济补偿或者赔偿金的案件，根据当事人的申请，可以裁决先予执行，"
+                "移送人民法院执行；条件：当事人之间权利义务关系明确，不先予执行将严重影响申请人的生活；"
+                "劳动者申请先予执行的，可以不提供担保（法44）。裁决后继续原来的审理或裁决。"
+            ),
+        )
+    )
+    add(Node("advance_execution_return", "xor", "回到", A, 25, row=0))
+    add(Node("recusal_join", "xor", "", H, 15, row=1))
+    add(
+        Node(
+            "decide_recusal",
+            "user",
+            "决定是否回避",
+            H,
+            16,
+            row=1,
+            form="decide_recusal.json",
+            deadline="arbitration.recusal_decision",
+            doc=(
+                "当事人提出回避申请的，仲裁委员会应当在三日内作出决定，以口头或者书面方式通知当事人"
+                "（法33、34；办案规则11-12）。决定作出前，被申请回避的仲裁员暂停参与本案工作。"
+            ),
+        )
+    )
+    add(Node("recusal_gateway", "xor", "回避决定", H, 17, row=1))
+    add(
+        Node(
+            "replace_arbitrator",
+            "user",
+            "重新组成仲裁庭",
+            H,
+            18,
+            row=1,
+            form="form_tribunal.json",
+            issues="form_tribunal_notice",
+            doc="回避申请成立的，更换仲裁员、重新组成仲裁庭并书面通知当事人，随后重新安排开庭（法31-34）。",
+        )
+    )
+    add(Node("resume_gateway", "xor", "已通知开庭？", H, 18, row=2))
+    add(
+        Node(
+            "decide_postponement",
+            "user",
+            "决定是否延期开庭",
+            H,
+            20,
+            row=2,
+            form="decide_postponement.json",
+            doc="当事人有正当理由的，可以在开庭三日前请求延期开庭；是否延期，由仲裁委员会决定（法35）。",
+        )
+    )
+    add(Node("postponement_gateway", "xor", "延期决定", H, 21, row=2))
+    add(
+        Node(
+            "mark_postponed",
+            "script",
+            "出具延期开庭通知书",
+            H,
+            22,
+            row=2,
+            issues="postpone_hearing_notice",
+            script=stage_script("hearing_postponed", "开庭已延期，等待重新安排", "hearing_notified = False"),
+        )
+    )
+    add(Node("hearing_gateway", "xor", "庭审情况", A, 19, row=1))
     add(
         Node(
             "mark_withdrawn",
             "script",
             "按撤回仲裁申请处理",
             A,
-            16,
+            19,
             row=0,
             script=stage_script("withdrawn", "申请人无正当理由拒不到庭，视为撤回仲裁申请"),
         )
     )
-    add(Node("withdrawn", "end", "视为撤回", A, 17, row=0))
+    add(Node("withdrawn", "end", "视为撤回", A, 20, row=0))
+
+    # mediation before the award
     add(
         Node(
             "mediate",
             "user",
             "裁决前调解",
             A,
-            17,
+            20,
             row=1,
             form="mediate.json",
             doc="仲裁庭在作出裁决前，应当先行调解（法42）。",
         )
     )
-    add(Node("mediation_gateway", "xor", "调解结果", A, 18, row=1))
+    add(Node("mediation_gateway", "xor", "调解结果", A, 21, row=1))
     add(
         Node(
             "serve_mediation_statement",
             "user",
             "送达调解书",
             C,
-            19,
+            22,
             form="serve_mediation_statement.json",
             doc="调解书经双方当事人签收后发生法律效力；调解书送达前一方当事人反悔的，仲裁庭应当及时作出裁决（法42）。",
         )
     )
-    add(Node("statement_gateway", "xor", "双方签收？", C, 20))
+    add(Node("statement_gateway", "xor", "双方签收？", C, 23))
     add(
         Node(
             "mark_mediated",
             "script",
             "调解书生效",
             C,
-            21,
+            24,
             script=stage_script("mediated", "调解书已经双方签收，发生法律效力，本案调解结案"),
         )
     )
-    add(Node("mediated", "end", "调解结案", C, 22))
-    add(Node("award_join", "xor", "", A, 20, row=2))
+    add(Node("mediated", "end", "调解结案", C, 25))
+
+    # the award: drafted, judged final or not item by item, approved, issued (in parts if need be)
+    add(Node("award_join", "xor", "", A, 23, row=2))
     add(
         Node(
             "mark_award_drafting",
             "script",
             "进入裁决",
             A,
-            21,
+            24,
             row=2,
-            script=stage_script("award_drafting", "调解未成，仲裁庭正在制作裁决书"),
+            script=stage_script("award_drafting", "仲裁庭正在制作裁决书"),
         )
     )
     add(
@@ -692,7 +905,7 @@ def arbitration() -> Process:
             "user",
             "制作裁决书",
             A,
-            22,
+            25,
             row=2,
             form="draft_award.json",
             deadline="arbitration.award",
@@ -700,33 +913,84 @@ def arbitration() -> Process:
             doc=(
                 "自受理仲裁申请之日起四十五日内结束；案情复杂需要延期的，经仲裁委员会主任批准可以延期"
                 "并书面通知当事人，延长期限不得超过十五日（法43）。期间自受理日期 accepted_on 起算，"
-                "而非本任务开启之日。"
+                "而非本任务开启之日。部分事实已经清楚的，可以就该部分先行裁决（法43）。"
             ),
         )
     )
-    add(Node("approval_join", "xor", "", A, 23, row=2))
+    add(Node("approval_join", "xor", "", A, 26, row=2))
+    add(
+        Node(
+            "judge_finality",
+            "service",
+            "逐项判断终局裁决",
+            A,
+            27,
+            row=2,
+            service="award_finality",
+            params={"award_items": "award_items", "region_code": "region_code"},
+            result_var="finality",
+            doc=(
+                "逐项判断：追索劳动报酬、工伤医疗费、经济补偿或者赔偿金，不超过当地月最低工资标准十二个月"
+                "金额的，以及因执行国家劳动标准在工作时间、休息休假、社会保险等方面发生的争议，裁决为终局"
+                "裁决（法47）；各项均属终局的方为终局裁决，终局与非终局事项并存的按非终局裁决处理"
+                "（解释(一)19-20）。月最低工资标准按仲裁委员会所在地区和裁决日取值。"
+            ),
+        )
+    )
+    add(
+        Node(
+            "record_finality",
+            "script",
+            "记录裁决效力",
+            A,
+            28,
+            row=2,
+            script=(
+                'award_items = finality["award_items"]\n'
+                'award_finality = finality["award_finality"]\n'
+                'monthly_minimum_wage = finality["monthly_minimum_wage"]'
+            ),
+        )
+    )
     add(
         Node(
             "approve_award",
             "user",
             "审批裁决书",
             H,
-            24,
+            29,
             form="approve_award.json",
             doc="裁决书由仲裁员签名，加盖仲裁委员会印章（法46）；审批后出具。",
         )
     )
-    add(Node("approval_gateway", "xor", "审批意见", H, 25))
+    add(Node("approval_gateway", "xor", "审批意见", H, 30))
     add(
         Node(
             "revise_award",
             "user",
             "修改裁决书",
             A,
-            25,
+            30,
             row=2,
             form="draft_award.json",
             doc="按审批意见修改裁决书后重新报批。",
+        )
+    )
+    add(Node("scope_gateway", "xor", "先行裁决？", H, 31))
+    add(
+        Node(
+            "mark_partly_awarded",
+            "script",
+            "出具先行裁决书",
+            H,
+            32,
+            row=1,
+            issues="award_document",
+            script=stage_script(
+                "partly_awarded",
+                "已就部分请求先行裁决，其余请求继续审理",
+                "partial_awards = partial_awards + 1",
+            ),
         )
     )
     add(
@@ -735,7 +999,7 @@ def arbitration() -> Process:
             "script",
             "出具裁决书",
             H,
-            26,
+            32,
             issues="award_document",
             script=stage_script(
                 "awarded",
@@ -744,7 +1008,7 @@ def arbitration() -> Process:
             ),
         )
     )
-    add(Node("awarded", "end", "裁决结案", H, 27))
+    add(Node("awarded", "end", "裁决结案", H, 33))
 
     f = p.flow
     f("application_received", "record_receipt")
@@ -759,7 +1023,11 @@ def arbitration() -> Process:
     f("mark_refused", "refused")
     f("mark_accepted", "after_acceptance")
     f("after_acceptance", "serve_respondent")
-    f("after_acceptance", "form_tribunal")
+    f("after_acceptance", "tribunal_gateway")
+    f("tribunal_gateway", "form_collegiate_tribunal", "集体争议", "collective == True")
+    f("tribunal_gateway", "form_tribunal", "一般案件", default=True)
+    f("form_tribunal", "tribunal_join")
+    f("form_collegiate_tribunal", "tribunal_join")
     f("serve_respondent", "await_defence")
     f("await_defence", "record_defence", "收到答辩书")
     f("record_defence", "serve_defence")
@@ -767,10 +1035,39 @@ def arbitration() -> Process:
     f("defence_period_expired", "record_no_defence")
     f("record_no_defence", "defence_join")
     f("defence_join", "ready_for_hearing")
-    f("form_tribunal", "ready_for_hearing")
+    f("tribunal_join", "ready_for_hearing")
     f("ready_for_hearing", "mark_hearing")
-    f("mark_hearing", "notify_hearing")
-    f("notify_hearing", "conduct_hearing")
+    f("mark_hearing", "hearing_join")
+    f("hearing_join", "notify_hearing")
+    f("notify_hearing", "mark_hearing_notified")
+    f("mark_hearing_notified", "conduct_join")
+    f("conduct_join", "conduct_hearing")
+    f("recusal_before_notice", "recusal_join", router=_from_boundary)
+    f("recusal_before_hearing", "recusal_join", router=_from_boundary)
+    f("recusal_join", "decide_recusal")
+    f("decide_recusal", "recusal_gateway")
+    f("recusal_gateway", "replace_arbitrator", "回避", 'recusal_decision == "granted"')
+    f("recusal_gateway", "resume_gateway", "驳回申请", default=True)
+    f("replace_arbitrator", "hearing_join", router=_back_above)
+    f("resume_gateway", "conduct_join", "已通知", "hearing_notified == True", router=_back_above)
+    f("resume_gateway", "hearing_join", "未通知", default=True, router=_back_above)
+    f("postponement_requested", "decide_postponement", router=_from_boundary)
+    f("decide_postponement", "postponement_gateway")
+    f("postponement_gateway", "mark_postponed", "准许延期", 'postponement_decision == "granted"')
+    f("postponement_gateway", "conduct_join", "不准许", default=True, router=_back_above)
+    f("mark_postponed", "hearing_join", router=_back_above)
+    f("advance_execution_at_hearing", "advance_execution_join", router=_from_boundary)
+    f("advance_execution_at_award", "advance_execution_join", router=_from_boundary)
+    f("advance_execution_join", "decide_advance_execution")
+    f("decide_advance_execution", "advance_execution_return")
+    f(
+        "advance_execution_return",
+        "award_join",
+        "制作裁决书",
+        'stage == "award_drafting"',
+        router=_back_above,
+    )
+    f("advance_execution_return", "conduct_join", "开庭审理", default=True, router=_back_above)
     f("conduct_hearing", "hearing_gateway")
     f("hearing_gateway", "mediate", "开庭审理", default=True)
     f("hearing_gateway", "mark_withdrawn", "申请人拒不到庭", 'hearing_outcome == "applicant_absent"')
@@ -797,13 +1094,33 @@ def arbitration() -> Process:
     f("award_join", "mark_award_drafting")
     f("mark_award_drafting", "draft_award")
     f("draft_award", "approval_join")
-    f("approval_join", "approve_award")
+    f("approval_join", "judge_finality")
+    f("judge_finality", "record_finality")
+    f("record_finality", "approve_award")
     f("approve_award", "approval_gateway")
-    f("approval_gateway", "mark_awarded", "批准", 'award_approval == "approve"')
+    f("approval_gateway", "scope_gateway", "批准", 'award_approval == "approve"')
     f("approval_gateway", "revise_award", "退回修改", default=True)
-    f("revise_award", "approval_join")
+    f("revise_award", "approval_join", router=_under_the_award_row)
+    f("scope_gateway", "mark_partly_awarded", "先行裁决", 'award_scope == "partial"')
+    f("scope_gateway", "mark_awarded", "全部裁决", default=True)
+    f("mark_partly_awarded", "award_join", router=_under_the_award_row)
     f("mark_awarded", "awarded")
     return p
+
+
+def _back_above(s: Node, t: Node) -> list[Point]:
+    """A flow back to the left or down a lane: down out of the source, along the gap above the
+    target's row, down into its top."""
+    above = t.cy - t.size[1] / 2 - 20
+    return [(s.cx, s.cy + s.size[1] / 2), (s.cx, above), (t.cx, above), (t.cx, t.cy - t.size[1] / 2)]
+
+
+def _from_boundary(s: Node, t: Node) -> list[Point]:
+    """Out of a boundary event: down into the gap under the host's row, across to just left of
+    the target, then into its left side, so the flow never crosses its own host."""
+    gap = s.cy + s.size[1] / 2 + 12 + 6 * s.slot
+    x = t.cx - t.size[0] / 2 - 15
+    return [(s.cx, s.cy + s.size[1] / 2), (s.cx, gap), (x, gap), (x, t.cy), (t.cx - t.size[0] / 2, t.cy)]
 
 
 def _under_the_award_row(s: Node, t: Node) -> list[Point]:

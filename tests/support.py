@@ -48,7 +48,7 @@ class People:
 def make_people(db: Database) -> People:
     """Two commissions, staff in each, two workers (no TOTP needed: actors are built directly)."""
     with db.transaction() as s:
-        org = Organisation(kind="commission", name="某市劳动人事争议仲裁委员会")
+        org = Organisation(kind="commission", name="某市劳动人事争议仲裁委员会", region_code="110108")
         other = Organisation(kind="commission", name="另一市劳动人事争议仲裁委员会")
         s.add_all([org, other])
         s.flush()

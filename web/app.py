@@ -40,6 +40,7 @@ def create_app(settings: Settings | None = None, system: System | None = None) -
         MAX_CONTENT_LENGTH=settings.max_request_bytes,  # several evidence files a request
         WTF_CSRF_TIME_LIMIT=None,
         BABEL_DEFAULT_LOCALE=DEFAULT,
+        BABEL_DEFAULT_TIMEZONE=settings.timezone,  # dates and times on pages in local time
         BABEL_TRANSLATION_DIRECTORIES="translations",
         JSON_AS_ASCII=False,
     )
@@ -57,6 +58,12 @@ def create_app(settings: Settings | None = None, system: System | None = None) -
     from web.verification import bp as verification
 
     app.register_blueprint(verification)
+    from web.hearings import bp as hearings
+
+    app.register_blueprint(hearings)
+    from web.oversight import bp as oversight
+
+    app.register_blueprint(oversight)
 
     @app.errorhandler(LaborcaseError)
     def domain_error(error: LaborcaseError) -> Any:

@@ -77,11 +77,40 @@ def _approval(data: Mapping[str, Any]) -> str | None:
     return _("裁决书已审批") if data.get("award_approval") == "approve" else None
 
 
+def _recusal(data: Mapping[str, Any]) -> str:
+    if data.get("recusal_decision") == "granted":
+        return _("回避申请成立，将更换仲裁员")
+    return _("回避申请被驳回")
+
+
+def _postponement(data: Mapping[str, Any]) -> str:
+    if data.get("postponement_decision") == "granted":
+        return _("准许延期开庭，将另行通知开庭时间")
+    return _("不准许延期开庭，按原定时间开庭")
+
+
+def _advance_execution(data: Mapping[str, Any]) -> str:
+    if data.get("advance_execution_decision") == "granted":
+        return _("仲裁庭裁决先予执行，移送人民法院执行")
+    return _("先予执行申请被驳回")
+
+
+_REQUESTS: dict[str, Callable[[], str]] = {
+    "recusal_requested": lambda: _("当事人申请仲裁员回避"),
+    "postponement_requested": lambda: _("当事人申请延期开庭"),
+    "advance_execution_requested": lambda: _("申请人申请先予执行"),
+}
+
 _STEPS: dict[str, Callable[[Mapping[str, Any]], str | None]] = {
     "review_application": _review,
     "supplement_application": lambda _d: _("申请人已补正申请材料"),
     "serve_respondent": lambda _d: _("仲裁申请书副本已送达被申请人"),
     "form_tribunal": lambda _d: _("仲裁庭已组成"),
+    "form_collegiate_tribunal": lambda _d: _("仲裁庭已组成"),
+    "replace_arbitrator": lambda _d: _("仲裁庭已重新组成"),
+    "decide_recusal": _recusal,
+    "decide_postponement": _postponement,
+    "decide_advance_execution": _advance_execution,
     "serve_defence": lambda _d: _("答辩书副本已送达申请人"),
     "notify_hearing": _hearing_notice,
     "conduct_hearing": _hearing,
@@ -101,6 +130,8 @@ def _text(event: Event, documents: Mapping[str, str], timers: dict[str, str]) ->
         return step(after.get("data") or {}) if step else None
     if action == "message.received" and after.get("name") == "defence_received":
         return _("被申请人提交答辩书")
+    if action == "message.received" and after.get("name") in _REQUESTS:
+        return _REQUESTS[str(after.get("name"))]()
     if action == "timer.started":
         timers[entity] = str(after.get("name", ""))
         return None

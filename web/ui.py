@@ -33,12 +33,21 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp
 from web.auth import remember, system, ui_actor
 from web.forms import fields_of, read_form
 from web.i18n import LANGUAGES
+from web.portal_forms import field_errors
 from web.problems import status_for
+from web.timeline import party_label
 from workflows.access import CaseAccessDeniedError
 from workflows.audit import Actor
-from workflows.errors import AuthenticationError, ConflictError, LaborcaseError, ValidationError
+from workflows.errors import (
+    AuthenticationError,
+    ConflictError,
+    LaborcaseError,
+    PermissionDeniedError,
+    ValidationError,
+)
 from workflows.identity import authenticate
 from workflows.roles import is_staff, role_label
+from workflows.statutes import RULES
 
 bp = Blueprint("ui", __name__, template_folder="templates", static_folder="static", static_url_path="/static")
 
@@ -192,22 +201,76 @@ def cases(actor: Actor) -> str:
 
 @bp.route("/cases/<int:case_id>")
 @login_required
-def case_detail(actor: Actor, case_id: int) -> str:
+def case_detail(actor: Actor, case_id: int) -> Response:
+    return case_page(actor, case_id)
+
+
+def case_page(
+    actor: Actor,
+    case_id: int,
+    *,
+    status: int = 200,
+    values: dict[str, str] | None = None,
+    errors: dict[str, list[str]] | None = None,
+) -> Response:
+    """The staff case page (also after a refused form: its message and what was typed)."""
     sys = system()
     case = sys.cases.get_case(actor, case_id)
     deadlines = sys.deadlines.for_case(actor, case_id)
     history = sys.cases.history(actor, case_id)
     diagram = sys.diagrams.for_case(actor, case_id)
     evidence = sys.evidence.for_case(actor, case_id) if sys.evidence is not None else []
-    return render_template(
+    page = render_template(
         "case.html",
         case=case,
         deadlines=deadlines,
+        extendable=_extendable(actor, deadlines),
         history=history,
         evidence=evidence,
         diagram=diagram,
         diagram_viewer=BPMN_VIEWER if diagram_viewer_installed() else None,
+        messages=sys.case_messages.for_case(actor, case_id),
+        services=sys.service_receipts.for_case(actor, case_id),
+        ratings=sys.ratings.for_case(actor, case_id),
+        party_label=party_label,
+        values=values or {},
+        errors=errors or {},
     )
+    return make_response(page, status)
+
+
+def _extendable(actor: Actor, deadlines: list[Any]) -> dict[int, Any]:
+    """The periods `actor` may extend (e.g. the award period by the commission head, 法43), by id."""
+    out = {}
+    for d in deadlines:
+        rule = RULES.get(d.rule)
+        if rule and rule.extension_allowed and d.state in ("running", "suspended") and rule.approver_role:
+            left = None if rule.extension_max is None else rule.extension_max - d.extension_days
+            if rule.approver_role in actor.roles and (left is None or left > 0):
+                out[d.id] = {"rule": rule, "left": left}
+    return out
+
+
+@bp.route("/cases/<int:case_id>/deadlines/<int:deadline_id>/extend", methods=["POST"])
+@login_required
+def extend_deadline(actor: Actor, case_id: int, deadline_id: int) -> BaseResponse:
+    """延长 a statutory period with the actor's approval; the rule's notice goes to the parties."""
+    if not ActionForm().validate_on_submit():
+        abort(400, "CSRF")
+    service = system().deadlines
+    if deadline_id not in {d.id for d in service.for_case(actor, case_id)}:
+        abort(404)
+    days = request.form.get("days", type=int)
+    try:
+        if days is None:
+            raise ValidationError(_("请填写延长天数"))
+        view = service.extend(actor, deadline_id, days, request.form.get("reason", "").strip())
+    except (ValidationError, ConflictError, PermissionDeniedError) as exc:
+        flash(exc.message, "error")
+    else:
+        due = view.due_on.isoformat()
+        flash(_("已批准延长 %(days)s 日，届满日为 %(due)s", days=days, due=due), "success")
+    return redirect(url_for("ui.case_detail", case_id=case_id))
 
 
 @bp.route("/cases/<int:case_id>/diagram.bpmn")
@@ -231,6 +294,8 @@ def diagram_viewer_installed() -> bool:
 def task(actor: Actor, task_id: str) -> Any:
     sys = system()
     view = sys.tasks.get_task(actor, task_id)
+    if view.name == "notify_hearing" and view.state == "open":  # scheduled through rooms and calendars
+        return redirect(url_for("hearings.schedule", task_id=task_id))
     form = ActionForm()
     errors: dict[str, str] = {}
     values: dict[str, Any] = {}
@@ -249,7 +314,12 @@ def task(actor: Actor, task_id: str) -> Any:
             flash(_("任务已完成：%(title)s", title=view.title), "success")
             return redirect(url_for("ui.case_detail", case_id=view.case_id))
     return render_template(
-        "task.html", task=view, fields=fields_of(view.form_schema), errors=errors, values=values
+        "task.html",
+        task=view,
+        briefing=sys.briefings.for_task(actor, task_id),
+        fields=fields_of(view.form_schema),
+        errors=errors,
+        values=values,
     )
 
 
@@ -264,3 +334,21 @@ def claim(actor: Actor, task_id: str) -> BaseResponse:
     except ConflictError as exc:
         flash(exc.message, "error")
     return redirect(url_for("ui.task", task_id=task_id))
+
+
+@bp.route("/cases/<int:case_id>/messages", methods=["POST"])
+@login_required
+def send_case_message(actor: Actor, case_id: int) -> Any:
+    """Staff write to the case's parties (all, or one); parties read it on their portal case page."""
+    if not ActionForm().validate_on_submit():
+        abort(400, "CSRF")
+    body = request.form.get("body", "")
+    party = request.form.get("party_id", "")
+    try:
+        system().case_messages.send(actor, case_id, body, int(party) if party.isdigit() else None)
+    except ValidationError as exc:
+        flash(exc.message, "error")
+        values = {"body": body, "party_id": party}
+        return case_page(actor, case_id, status=422, values=values, errors=field_errors(exc.problems))
+    flash(_("消息已发送"), "success")
+    return redirect(url_for("ui.case_detail", case_id=case_id) + "#messages")

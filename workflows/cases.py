@@ -14,6 +14,8 @@ from sqlalchemy.orm import Session
 
 from workflows.access import require_case_access, visible_cases_filter
 from workflows.audit import Actor, PendingEvent, append_case_events
+from workflows.collective import collective_condition, is_collective, open_collective_first
+from workflows.collective import start_data as collective_start_data
 from workflows.db import Database
 from workflows.definitions import Definitions
 from workflows.errors import FieldProblem, NotFoundError, PermissionDeniedError, ValidationError
@@ -89,6 +91,10 @@ class CaseView:
     links: list[dict[str, Any]]
     open_tasks: list[dict[str, Any]]
     deadlines: list[dict[str, Any]]
+    collective: bool = False  # ten or more worker applicants with a common claim (法7)
+    applicant_count: int = 0  # worker applicants
+    stage: str | None = None  # where the process stands (its `stage` variable), e.g. award_drafting
+    stage_label: str | None = None  # the same in plain words, for parties and staff
 
 
 class CaseService:
@@ -153,7 +159,12 @@ class CaseService:
                     period_end=c.period_end,
                 )
             )
-        run = self.runtime.engine.start(definition.process, {**command.data, "case_number": case.case_number})
+        # the body's region sets local yardsticks, e.g. the minimum wage of final awards (法47)
+        start_data = {**command.data, "case_number": case.case_number, "region_code": org.region_code}
+        # ten or more worker applicants with a claim: a collective dispute (法7), never a sole arbitrator
+        workers = sum(1 for p in command.parties if p.role == "applicant" and p.kind == "person")
+        start_data.update(collective_start_data(command.case_type, workers, len(command.claims)))
+        run = self.runtime.engine.start(definition.process, start_data)
         self.runtime.save(
             s,
             case,
@@ -272,12 +283,15 @@ class CaseService:
         with self.db.transaction() as s:
             case = self._get(s, actor, case_id)
             definition = self.definitions.get(s, case.definition_id)
-            parties = s.execute(
-                select(CaseParty).where(CaseParty.case_id == case.id).order_by(CaseParty.id)
-            ).scalars()
-            claims = s.execute(
-                select(Claim).where(Claim.case_id == case.id).order_by(Claim.position)
-            ).scalars()
+            parties = list(
+                s.execute(
+                    select(CaseParty).where(CaseParty.case_id == case.id).order_by(CaseParty.id)
+                ).scalars()
+            )
+            claims = list(
+                s.execute(select(Claim).where(Claim.case_id == case.id).order_by(Claim.position)).scalars()
+            )
+            workers = sum(1 for p in parties if p.role == "applicant" and p.person_id is not None)
             links = s.execute(
                 select(CaseLink, Case.case_number)
                 .join(Case, Case.id == CaseLink.to_case_id)
@@ -312,6 +326,7 @@ class CaseService:
                         "kind": "person" if p.person_id else "organisation",
                         "organisation_id": p.organisation_id,
                         "address": p.address,
+                        "representative": p.representative_recorded_at is not None,  # 法7
                     }
                     for p in parties
                 ],
@@ -352,6 +367,10 @@ class CaseService:
                     }
                     for d in deadlines
                 ],
+                collective=is_collective(case.case_type, workers, len(claims)),
+                applicant_count=workers,
+                stage=(case.workflow_meta or {}).get("stage", {}).get("stage"),
+                stage_label=(case.workflow_meta or {}).get("stage", {}).get("stage_label"),
             )
 
     def list_cases(
@@ -364,7 +383,8 @@ class CaseService:
         limit: int = 50,
         offset: int = 0,
     ) -> tuple[list[dict[str, Any]], int]:
-        """Cases the actor may see, newest first, with the total count."""
+        """Cases the actor may see, open collective ones (法7: handled with priority) first, then
+        newest first, with the total count."""
         stmt = select(Case).where(visible_cases_filter(actor))
         if status:
             stmt = stmt.where(Case.status == status)
@@ -375,7 +395,12 @@ class CaseService:
             stmt = stmt.where(or_(Case.case_number.like(like), Case.title.like(like)))
         with self.db.transaction() as s:
             total = s.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
-            rows = s.execute(stmt.order_by(Case.id.desc()).limit(min(limit, 200)).offset(offset)).scalars()
+            rows = s.execute(
+                stmt.add_columns(collective_condition().label("collective"))
+                .order_by(open_collective_first(), Case.id.desc())
+                .limit(min(limit, 200))
+                .offset(offset)
+            ).all()
             return [
                 {
                     "id": c.id,
@@ -385,8 +410,9 @@ class CaseService:
                     "status": c.status,
                     "updated_at": c.updated_at,
                     "version": c.version,
+                    "collective": bool(collective),
                 }
-                for c in rows
+                for c, collective in rows
             ], total
 
     def history(self, actor: Actor, case_id: int) -> list[dict[str, Any]]:

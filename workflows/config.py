@@ -46,6 +46,12 @@ class Settings:
     max_request_bytes: int = field(
         default_factory=lambda: int(_env("LABORCASE_MAX_REQUEST_BYTES", str(64 * 1024 * 1024)))
     )
+    # local monthly minimum wages by region (the yardstick of final awards, 调解仲裁法47)
+    minimum_wages_file: Path = field(
+        default_factory=lambda: Path(
+            _env("LABORCASE_MINIMUM_WAGES", str(ROOT / "workflows" / "minimum_wages.json"))
+        )
+    )
     require_totp_for_staff: bool = field(
         default_factory=lambda: _env("LABORCASE_REQUIRE_TOTP", "1") not in ("0", "false", "no")
     )

@@ -2,9 +2,17 @@
 
 《劳动争议调解仲裁法》第十四条: no agreement within fifteen days of the mediation body receiving
 the application → a party may apply for arbitration.  第十五条: an agreement the other side does
-not perform → arbitration too.  The new arbitration case carries the mediation's parties and
-claims over, is linked to it (`continues`), and both cases record it in their audit trails —
-all in one transaction, so there is never an arbitration case without its link or a second one.
+not perform → arbitration too.  The new arbitration case carries the mediation's parties,
+claims and evidence over, is linked to it (`continues`), and both cases record it in their
+audit trails — all in one transaction, so there is never an arbitration case without its link
+or its evidence, or a second one.
+
+Evidence is carried as new evidence rows of the new case, each with its own `stored_file` row
+(the file belongs to the case that lists it) pointing at the same content-addressed object:
+no bytes are copied.  Each keeps who submitted it, when, for which party (mapped to the same
+party of the new case) and why; the new case's audit trail records each as carried over, by
+whom and from where.  Elected representatives of a collective dispute (法7: 推举代表参加调解、
+仲裁) stay representatives, with their original record.
 """
 
 from __future__ import annotations
@@ -27,13 +35,25 @@ from workflows.errors import (
     PermissionDeniedError,
     ValidationError,
 )
-from workflows.models import Case, CaseLink, CaseParty, Claim, Deadline, Organisation, Person
+from workflows.models import (
+    Case,
+    CaseLink,
+    CaseParty,
+    Claim,
+    Deadline,
+    Evidence,
+    Organisation,
+    Person,
+    StoredFile,
+)
 from workflows.roles import STAFF_ROLES
 
 MEDIATION = "mediation"
 ARBITRATION = "arbitration"
 #: the statutory mediation period (法14), as started by the mediation process
 MEDIATION_RULE = "mediation.mediate"
+#: audit action on the new case for each piece of evidence carried over
+EVIDENCE_CARRIED = "evidence.carried_over"
 
 
 @dataclass(frozen=True)
@@ -71,6 +91,12 @@ class ContinuationService:
                 ),
             )
             s.add(CaseLink(from_case_id=new.id, to_case_id=source.id, relation="continues"))
+            now = self.cases.runtime.clock()
+            pairs = _party_pairs(s, source.id, new.id)
+            carried = _carry_representatives(source, pairs) + _carry_evidence(s, source, new, pairs)
+            if carried:
+                append_case_events(s, new, actor, carried, at=now)
+                new.updated_at = now
             append_case_events(
                 s,
                 source,
@@ -80,11 +106,16 @@ class ContinuationService:
                         "case.continued",
                         f"case:{new.id}",
                         None,
-                        {"relation": "arbitration", "to": new.case_number},
+                        {
+                            "relation": "arbitration",
+                            "to": new.case_number,
+                            "evidence": sum(e.action == EVIDENCE_CARRIED for e in carried),
+                        },
                     )
                 ],
+                at=now,
             )
-            source.updated_at = self.cases.runtime.clock()
+            source.updated_at = now
             new_id = new.id
         return self.cases.get_case(actor, new_id)
 
@@ -143,6 +174,115 @@ def _parties_of(s: Session, case_id: int) -> list[PartyInput]:
             user_id=party.user_id,
         )
         for party, person, org in rows
+    ]
+
+
+def _party_pairs(s: Session, source_id: int, new_id: int) -> list[tuple[CaseParty, CaseParty]]:
+    """Each party of the mediation with the party of the new case made from it (same order)."""
+
+    def parties(case_id: int) -> list[CaseParty]:
+        stmt = select(CaseParty).where(CaseParty.case_id == case_id).order_by(CaseParty.id)
+        return list(s.execute(stmt).scalars())
+
+    return list(zip(parties(source_id), parties(new_id), strict=True))
+
+
+def _carry_representatives(source: Case, pairs: list[tuple[CaseParty, CaseParty]]) -> list[PendingEvent]:
+    """Representatives elected in mediation stay so in arbitration (法7), as recorded then."""
+    kept = [(old, new) for old, new in pairs if old.representative_recorded_at is not None]
+    for old, new in kept:
+        new.representative_recorded_at = old.representative_recorded_at
+        new.representative_recorded_by = old.representative_recorded_by
+    if not kept:
+        return []
+    return [
+        PendingEvent(
+            "collective.representatives_carried_over",
+            "case",
+            None,
+            {
+                "from_case": source.case_number,
+                "representatives": [new.id for _, new in kept],
+                "names": [new.name for _, new in kept],
+            },
+        )
+    ]
+
+
+def _carry_evidence(
+    s: Session, source: Case, new: Case, pairs: list[tuple[CaseParty, CaseParty]]
+) -> list[PendingEvent]:
+    """The mediation's evidence as evidence of the new case: same objects, same who/when/why."""
+    rows = s.execute(
+        select(Evidence, StoredFile)
+        .join(StoredFile, StoredFile.id == Evidence.stored_file_id)
+        .where(Evidence.case_id == source.id)
+        .order_by(Evidence.id)
+    ).all()
+    if not rows:
+        return []
+    files = [
+        StoredFile(
+            case_id=new.id,
+            kind=f.kind,
+            filename=f.filename,
+            content_type=f.content_type,
+            sha256=f.sha256,
+            size=f.size,
+            bucket=f.bucket,
+            object_key=f.object_key,
+            version_id=f.version_id,
+            uploaded_by=f.uploaded_by,
+            created_at=f.created_at,
+            state=f.state,
+        )
+        for _, f in rows
+    ]
+    s.add_all(files)
+    s.flush()
+    party_of = {old.id: new_party for old, new_party in pairs}
+    carried: list[tuple[Evidence, Evidence, StoredFile, CaseParty | None]] = []
+    for (e, f), copy in zip(rows, files, strict=True):
+        party = party_of[e.party_id] if e.party_id is not None else None
+        carried.append(
+            (
+                e,
+                Evidence(
+                    case_id=new.id,
+                    stored_file_id=copy.id,
+                    party_id=party.id if party is not None else None,
+                    purpose=e.purpose,
+                    description=e.description,
+                    submitted_by=e.submitted_by,
+                    submitted_by_label=e.submitted_by_label,
+                    submitted_at=e.submitted_at,
+                ),
+                f,
+                party,
+            )
+        )
+    s.add_all([c for _, c, _, _ in carried])
+    s.flush()
+    return [
+        PendingEvent(
+            EVIDENCE_CARRIED,
+            f"evidence:{c.id}",
+            None,
+            {
+                "from_case": source.case_number,
+                "from_evidence": e.id,
+                "filename": f.filename,
+                "sha256": f.sha256,
+                "size": f.size,
+                "content_type": f.content_type,
+                "purpose": c.purpose,
+                "description": c.description,
+                "party": {"id": p.id, "role": p.role, "name": p.name} if p is not None else None,
+                "submitted_by": c.submitted_by_label,
+                "submitted_at": c.submitted_at,
+            },
+        )
+        for e, c, f, p in carried
     ]
 
 

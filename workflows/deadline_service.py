@@ -23,6 +23,7 @@ from workflows.db import Database
 from workflows.errors import NotFoundError
 from workflows.models import Case, Deadline
 from workflows.runtime import Clock, DocumentPolicy
+from workflows.task_deadlines import follow_deadline
 
 
 @dataclass(frozen=True)
@@ -134,6 +135,7 @@ class DeadlineService:
             require_case_access(s, actor, case, "write")
             s.refresh(deadline)  # re-read under the case lock
             change(s, case, deadline)
+            follow_deadline(s, deadline)
             case.updated_at = self.clock()  # bumps the case version: cached views go stale
             s.flush()
             return view_of(deadline, self.today(), self.due_soon_days)

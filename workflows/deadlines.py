@@ -22,6 +22,7 @@ import dataclasses
 import uuid
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
+from types import MappingProxyType
 from typing import Any, Literal
 
 from sqlalchemy import or_, select
@@ -37,6 +38,15 @@ Status = Literal["running", "due_soon", "overdue", "suspended", "met", "cancelle
 OPEN_STATES: tuple[str, ...] = ("running", "suspended", "overdue")
 ESCALATION_TASK = "overdue_escalation"
 ESCALATION_ROLE = "supervisor"
+#: Case types whose 超期督办 item is also offered to the head of the body (case type -> role):
+#: the head of an arbitration commission answers for its time limits (and approves extensions, 法43).
+ESCALATION_HEAD_ROLES: Mapping[str, str] = MappingProxyType({"arbitration": "commission_head"})
+
+
+def escalation_roles(case_type: str) -> frozenset[str]:
+    """The roles a 超期督办 item of a case of this type is offered to (within the case's body)."""
+    head = ESCALATION_HEAD_ROLES.get(case_type)
+    return frozenset({ESCALATION_ROLE, head} if head else {ESCALATION_ROLE})
 
 
 # ---------------------------------------------------------------------------------------------
@@ -483,7 +493,9 @@ def escalate_overdue(
     *,
     rules: Mapping[str, StatutoryRule] | None = None,
 ) -> list[Deadline]:
-    """超期督办: mark running deadlines past their due date overdue and open one supervisor inbox item each.
+    """超期督办: mark running deadlines past their due date overdue and open one inbox item each,
+    offered to the body's supervisors and, for an arbitration case, to its commission head too
+    (`escalation_roles`); whoever of them handles it first closes it.
 
     Idempotent: `escalated_at` is set once and escalated rows are skipped; on PostgreSQL rows are
     locked with SKIP LOCKED so concurrent workers never escalate the same deadline twice.
@@ -535,6 +547,7 @@ def escalate_overdue(
             on=today,
             at=now,
             escalation_task_id=task.id,
+            offered_to=sorted(escalation_roles(case.case_type)),
         )
         escalated.append(deadline)
     session.flush()

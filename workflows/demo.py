@@ -52,6 +52,27 @@ EMPLOYERS = (
     ("示范物流有限公司", "91110105MA02F8L4YL"),
     ("示范餐饮管理有限公司", "91110106MA03G9M5W5"),
 )
+#: the workers of the collective demo case (法7: ten or more); the first three are elected representatives
+COLLECTIVE_WORKERS = (
+    "王建国",
+    "李秀英",
+    "张伟",
+    "刘洋",
+    "陈静",
+    "杨帆",
+    "赵磊",
+    "黄丽",
+    "周强",
+    "吴敏",
+    "徐涛",
+    "孙娜",
+)
+#: the commission's hearing rooms (仲裁庭) and where they are
+DEMO_ROOMS = (
+    ("第一仲裁庭", "示范市仲裁院三楼"),
+    ("第二仲裁庭", "示范市仲裁院三楼"),
+    ("调解室", "示范市仲裁院二楼"),
+)
 #: the employer whose agent has a demo account
 AGENT_EMPLOYER = "示范科技有限公司"
 
@@ -117,10 +138,11 @@ def _demo_cases(system: System, actors: dict[str, Actor], org_id: int, employers
         "serve_respondent",
         {"respondent_service_method": "direct", "respondent_served_on": _today()},
     )
-    tribunal = {
+    tribunal = {  # the sole arbitrator by the display name of the demo arbitrator: scheduling finds them
         "tribunal_kind": "sole",
         "presiding_arbitrator": actors["arbitrator"].label,
         "simplified_procedure": True,
+        "simplified_ground": "small_amount",
         "tribunal_notice_served_on": _today(),
     }
     _complete(system, head, hearing, "form_tribunal", tribunal)
@@ -134,6 +156,32 @@ def _demo_cases(system: System, actors: dict[str, Actor], org_id: int, employers
     )
     # 4. a mediation in its fifteen days (法14)
     file("年休假工资调解", "示范科技有限公司", [("other", "未休年休假工资", "4200.00")], process="mediation")
+    # 5. a collective dispute (法7): twelve workers, three elected representatives, accepted and
+    #    served; first in the head's inbox to form a tribunal of three arbitrators
+    employer = "示范物流有限公司"
+    collective = system.cases.open_case(
+        clerk,
+        OpenCase(
+            process_key="arbitration",
+            case_type="arbitration",
+            title=f"{COLLECTIVE_WORKERS[0]}等十二人诉{employer}拖欠工资",
+            organisation_id=org_id,
+            parties=[
+                *(PartyInput(role="applicant", name=name) for name in COLLECTIVE_WORKERS),
+                PartyInput(role="respondent", name=employer, kind="organisation", uscc=employers[employer]),
+            ],
+            claims=[ClaimInput("wages", "2026年9月至10月工资（十二人共同请求）", Decimal("182400.00"))],
+        ),
+    )
+    system.collective.elect_representatives(clerk, collective.id, [p["id"] for p in collective.parties[:3]])
+    _complete(system, clerk, collective.id, "review_application", review)
+    _complete(
+        system,
+        clerk,
+        collective.id,
+        "serve_respondent",
+        {"respondent_service_method": "direct", "respondent_served_on": _today()},
+    )
 
 
 def has_data(system: System) -> bool:
@@ -174,6 +222,9 @@ def load_demo(system: System, instance_dir: Path, commission: str = DEMO_COMMISS
             if secret:
                 totp[username] = secret
         org_id = org.id
+    hearings = system.hearings
+    for position, (room, address) in enumerate(DEMO_ROOMS, 1):
+        hearings.add_room(SYSTEM, room, organisation_id=org_id, address=address, position=position)
     uscc_of = dict(EMPLOYERS)
     lines += [
         "",

@@ -18,7 +18,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 from RestrictedPython import compile_restricted_eval, compile_restricted_exec, safe_builtins
@@ -45,7 +45,13 @@ from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.task import TaskState
 
-from workflows.errors import DefinitionError, EngineError, MessageNotExpectedError, UnknownTaskError
+from workflows.errors import (
+    DefinitionError,
+    EngineError,
+    LaborcaseError,
+    MessageNotExpectedError,
+    UnknownTaskError,
+)
 
 # ---------------------------------------------------------------------------
 # Plain results
@@ -263,12 +269,16 @@ class _RestrictedEnvironment(BasePythonScriptEngineEnvironment):
 class _ScriptEngine(PythonScriptEngine):
     """Spiff's engine, with service-call failures reported as task errors.
 
-    (SpiffWorkflow 3.2's `call_service` error path refers to an undefined name.)
+    (SpiffWorkflow 3.2's `call_service` error path refers to an undefined name.)  A domain
+    error a service raises on purpose (e.g. no minimum wage on record) reaches the caller as it
+    is, so the person completing the step reads why.
     """
 
     def call_service(self, task: Any, **kwargs: Any) -> Any:
         try:
             return self.environment.call_service(task.data, **kwargs)
+        except LaborcaseError:
+            raise
         except Exception as err:
             name = kwargs.get("operation_name")
             raise WorkflowTaskException(f"service {name} failed: {err}", task=task, exception=err) from err
@@ -562,10 +572,26 @@ class Run:
     @property
     def data(self) -> dict[str, Any]:
         """Process-level data: the data of the most recently completed task, or the workflow's."""
+        return dict(self._current_data())
+
+    def values(self, *names: str) -> dict[str, Any]:
+        """Some process variables, without copying the rest (for what each step records)."""
+        data = self._current_data()
+        return {name: data.get(name) for name in names}
+
+    def _current_data(self) -> Mapping[str, Any]:
+        """Spiff's `last_task` is not always the most recently completed task: after an
+        interrupting boundary event it is the cancelled activity, and a stored snapshot keeps
+        only the parents of live tasks.  So a cancelled or missing `last_task` yields to the
+        latest completed task still held."""
         if self.wf.completed:
-            return dict(self.wf.data)
+            return cast(Mapping[str, Any], self.wf.data)
         last = self.wf.last_task
-        return dict(last.data) if last is not None else dict(self.wf.task_tree.data)
+        if last is None or last.state != TaskState.COMPLETED:
+            root = self.wf.task_tree
+            done = [t for t in self.wf.tasks.values() if t.state == TaskState.COMPLETED and t is not root]
+            last = max(done, key=lambda t: t.last_state_change, default=None)
+        return cast(Mapping[str, Any], (last or self.wf.task_tree).data)
 
     def _ready_manual_task(self, task_id: str) -> Any:
         try:

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from workflows.access import actor_party
 from workflows.audit import Actor
 from workflows.cases import CaseService, CaseView, ClaimInput, OpenCase, PartyInput
+from workflows.claim_types import CLAIM_TYPES
 from workflows.db import Database
 from workflows.errors import (
     FieldProblem,
@@ -44,18 +45,6 @@ ARBITRATION = "arbitration"
 COMMISSION = "commission"
 EMPLOYER = "employer"
 
-#: what a worker may ask for, in the words of the form (codes as in Claim.claim_type)
-CLAIM_TYPES: dict[str, str] = {
-    "wage_arrears": "拖欠工资",
-    "overtime_pay": "加班费",
-    "economic_compensation": "经济补偿",
-    "damages": "赔偿金",
-    "social_insurance": "社会保险",
-    "other": "其他",
-}
-#: older codes still found on cases opened before the fixed list
-_CLAIM_TYPE_ALIASES = {"wages": "拖欠工资", "compensation": "赔偿金", "overtime": "加班费"}
-
 MAX_AMOUNT = Decimal("999999999999.99")  # Claim.amount is NUMERIC(14, 2)
 MAX_TEXT = 200
 MAX_TITLE = 300  # Case.title
@@ -63,11 +52,6 @@ MAX_CLAIM_DESCRIPTION = 2000
 MAX_FACTS = 5000
 MIN_QUERY = 2
 MAX_MATCHES = 10
-
-
-def claim_type_label(code: str) -> str:
-    """The Chinese name of a claim type; unknown codes are shown as they are."""
-    return CLAIM_TYPES.get(code) or _CLAIM_TYPE_ALIASES.get(code) or code
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from workflows.access import require_case_access
 from workflows.audit import SYSTEM, Actor, PendingEvent, append_case_events
+from workflows.claim_types import claim_type_label
 from workflows.db import Database
 from workflows.document_kinds import DocumentKind, format_document_number, kind_of
 from workflows.errors import (
@@ -277,6 +278,7 @@ class IssuingService:
                 {
                     "position": c.position,
                     "claim_type": c.claim_type,
+                    "claim_type_label": claim_type_label(c.claim_type),
                     "description": c.description,
                     "amount": None if c.amount is None else str(c.amount),
                 }

@@ -13,9 +13,11 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    CheckConstraint,
     Date,
     DateTime,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     LargeBinary,
@@ -181,6 +183,9 @@ class CaseParty(Base):
     represents_party_id: Mapped[int | None] = mapped_column(ForeignKey("case_party.id"))
     name: Mapped[str] = mapped_column(String(200))
     address: Mapped[str | None] = mapped_column(String(200))  # 住所 (法28: the application states it)
+    # set on an applicant elected representative of a collective case (法7): when, and who recorded it
+    representative_recorded_at: Mapped[datetime | None]
+    representative_recorded_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 
 
 class Claim(Base):
@@ -298,6 +303,78 @@ class Deadline(Base):
     state: Mapped[str] = mapped_column(String(16), index=True)  # running, suspended, met, overdue, cancelled
     escalated_at: Mapped[datetime | None]
     history: Mapped[list[Any]] = mapped_column(JSON, default=list)
+
+
+# ---------------------------------------------------------------------------
+# Hearings: rooms and the bookings that hold them with the tribunal (法35)
+# ---------------------------------------------------------------------------
+
+#: Half-day sessions a room or an arbitrator is booked for (am: 09:00, pm: 14:00).
+HEARING_SESSIONS: tuple[str, ...] = ("am", "pm")
+
+
+class HearingRoom(Base):
+    """A room of a commission where hearings are held (仲裁庭, 调解室)."""
+
+    __tablename__ = "hearing_room"
+    __table_args__ = (UniqueConstraint("organisation_id", "name"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    address: Mapped[str | None] = mapped_column(String(200))  # printed after the name in notices
+    capacity: Mapped[int | None] = mapped_column(Integer)
+    position: Mapped[int] = mapped_column(Integer, default=0)  # display order
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class HearingBooking(Base):
+    """A room held for one case's hearing on a date and half-day session, with its tribunal.
+
+    Double booking is impossible in the database, whoever books at the same time: a room once
+    per (date, session) here, an arbitrator once per (date, session) in
+    `hearing_booking_arbitrator`.  A released booking (rescheduled) is deleted; the case's
+    audit trail keeps what it was.
+    """
+
+    __tablename__ = "hearing_booking"
+    __table_args__ = (
+        UniqueConstraint("room_id", "hearing_date", "session"),
+        # the target of the arbitrators' composite foreign key: their copies of date and
+        # session always equal the booking's
+        UniqueConstraint("id", "hearing_date", "session"),
+        CheckConstraint("session IN ('am', 'pm')", name="session"),
+    )
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_record.id", ondelete="CASCADE"), index=True)
+    room_id: Mapped[int] = mapped_column(ForeignKey("hearing_room.id"))
+    hearing_date: Mapped[date] = mapped_column(Date)
+    session: Mapped[str] = mapped_column(String(2))  # am, pm
+    task_id: Mapped[str | None] = mapped_column(String(36))  # the notify_hearing task that booked it
+    booked_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    booked_at: Mapped[datetime]
+
+    arbitrators: Mapped[list[HearingBookingArbitrator]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", passive_deletes=True
+    )
+
+
+class HearingBookingArbitrator(Base):
+    """An arbitrator of the tribunal held by a booking: busy for that date and session."""
+
+    __tablename__ = "hearing_booking_arbitrator"
+    __table_args__ = (
+        UniqueConstraint("user_id", "hearing_date", "session"),
+        ForeignKeyConstraint(
+            ["booking_id", "hearing_date", "session"],
+            ["hearing_booking.id", "hearing_booking.hearing_date", "hearing_booking.session"],
+            ondelete="CASCADE",
+        ),
+    )
+    booking_id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), primary_key=True)
+    hearing_date: Mapped[date] = mapped_column(Date)
+    session: Mapped[str] = mapped_column(String(2))
+    role: Mapped[str] = mapped_column(String(16))  # presiding, member
 
 
 # ---------------------------------------------------------------------------
@@ -496,3 +573,79 @@ class RealNameVerification(Base):
     phone_challenge_id: Mapped[int] = mapped_column(ForeignKey("phone_challenge.id"))
     client_ip: Mapped[str | None] = mapped_column(String(45))
     user_agent: Mapped[str | None] = mapped_column(String(300))
+
+
+# ---------------------------------------------------------------------------
+# Portal correspondence: messages, electronic service receipts, service ratings
+# ---------------------------------------------------------------------------
+
+
+class CaseMessage(Base):
+    """A plain-text message between the commission and a case's parties (not a BPMN message).
+
+    `to_parties`: staff wrote it to every party (`party_id` None) or to one party;
+    `to_staff`: a party (`party_id`) wrote it to the case's staff, usually a reply.
+    """
+
+    __tablename__ = "case_message"
+    __table_args__ = (CheckConstraint("direction IN ('to_parties', 'to_staff')", name="direction"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_record.id"), index=True)
+    direction: Mapped[str] = mapped_column(String(16))
+    party_id: Mapped[int | None] = mapped_column(ForeignKey("case_party.id"))
+    in_reply_to_id: Mapped[int | None] = mapped_column(ForeignKey("case_message.id"))
+    body: Mapped[str] = mapped_column(Text)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    author_label: Mapped[str] = mapped_column(String(120))
+    sent_at: Mapped[datetime]
+
+
+class CaseMessageRead(Base):
+    """A party has read a message of the commission (once per party: the primary key)."""
+
+    __tablename__ = "case_message_read"
+    message_id: Mapped[int] = mapped_column(ForeignKey("case_message.id"), primary_key=True)
+    party_id: Mapped[int] = mapped_column(ForeignKey("case_party.id"), primary_key=True)
+    read_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    read_at: Mapped[datetime]
+
+
+class ServiceReceipt(Base):
+    """Electronic service (电子送达): a party signed for an issued document on the portal.
+
+    One receipt per document and party, whoever signs and however often (unique constraint);
+    the document's SHA-256 at signing ties the receipt to exactly the bytes served.
+    """
+
+    __tablename__ = "service_receipt"
+    __table_args__ = (UniqueConstraint("document_id", "party_id"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_record.id"), index=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("issued_document.id"))
+    party_id: Mapped[int] = mapped_column(ForeignKey("case_party.id"))
+    document_sha256: Mapped[str] = mapped_column(String(64))
+    signed_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    signed_by_label: Mapped[str] = mapped_column(String(120))
+    signed_at: Mapped[datetime]
+    client_ip: Mapped[str | None] = mapped_column(String(45))
+    user_agent: Mapped[str | None] = mapped_column(String(300))
+
+
+class ServiceRating(Base):
+    """A party's rating (好差评) of one completed service step of its case: 1–5, once per step."""
+
+    __tablename__ = "service_rating"
+    __table_args__ = (
+        UniqueConstraint("party_id", "task_id"),
+        CheckConstraint("score BETWEEN 1 AND 5", name="score"),
+    )
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_record.id"), index=True)
+    party_id: Mapped[int] = mapped_column(ForeignKey("case_party.id"))
+    task_id: Mapped[str] = mapped_column(String(36))  # the completed step (human_task.id)
+    step: Mapped[str] = mapped_column(String(32))  # acceptance, hearing, mediation, award
+    score: Mapped[int] = mapped_column(Integer)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    rated_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    rated_by_label: Mapped[str] = mapped_column(String(120))
+    rated_at: Mapped[datetime]

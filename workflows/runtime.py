@@ -188,6 +188,8 @@ class CaseRuntime:
         # open inbox items and the deadline rule each carries ("" for none)
         meta["human"] = {tid: t.properties.get(DEADLINE_PROPERTY, "") for tid, t in ready.items()}
         meta["timers"] = {tid: t.due_at.isoformat() for tid, t in waiting.items()}
+        # where the case stands in plain words, as the process's scripts record it (stage / stage_label)
+        meta["stage"] = run.values("stage", "stage_label")
 
         result = StepResult(completed=run.completed)
         audit: list[PendingEvent] = list(events)

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from workflows.administration import Administration
 from workflows.audit import SYSTEM
+from workflows.briefings import BriefingService
+from workflows.case_messages import CaseMessageService
 from workflows.cases import CaseService
+from workflows.collective import CollectiveService
 from workflows.config import Settings
 from workflows.continuation import ContinuationService
 from workflows.db import Database
@@ -17,13 +21,19 @@ from workflows.diagrams import DiagramService
 from workflows.engine import Engine
 from workflows.evidence import EvidenceService
 from workflows.filing import FilingService
+from workflows.hearings import HearingService
 from workflows.issuing import IssuingService
 from workflows.messages import MessageService
+from workflows.minimum_wages import MinimumWages, award_finality_service
 from workflows.models import ProcessDefinition
+from workflows.oversight import OversightService
+from workflows.party_requests import PartyRequestService
 from workflows.ports import DocumentAdapters, DocumentStore, SmsSender
+from workflows.ratings import RatingService
 from workflows.registration import RegistrationService
 from workflows.roles import ALL_ROLES
 from workflows.runtime import CaseRuntime, Clock, utcnow
+from workflows.service_receipts import ServiceReceiptService
 from workflows.service_tasks import SERVICE_TASKS
 from workflows.statutes import RULES
 from workflows.task_deadlines import StatutoryDeadlines
@@ -42,14 +52,22 @@ class System:
     cases: CaseService
     continuation: ContinuationService
     tasks: TaskService
+    hearings: HearingService
     withdrawal: WithdrawalService
     messages: MessageService
+    party_requests: PartyRequestService
+    briefings: BriefingService
     timers: TimerService
     deadlines: DeadlineService
     diagrams: DiagramService
     administration: Administration
     filing: FilingService
     defence: DefenceService
+    collective: CollectiveService
+    case_messages: CaseMessageService
+    service_receipts: ServiceReceiptService
+    ratings: RatingService
+    oversight: OversightService
     issuing: IssuingService | None = None  # None until document adapters are wired in
     evidence: EvidenceService | None = None  # None until a document store is wired in
     registration: RegistrationService | None = None  # None until an SMS sender is wired in
@@ -73,7 +91,14 @@ def build_system(
 ) -> System:
     """The services; `store` (or the one in `documents`) keeps evidence, `documents` issues 文书."""
     db = database or Database(settings.database_url)
-    engine = Engine(services=SERVICE_TASKS)
+    zone = ZoneInfo(settings.timezone)
+    wages = MinimumWages.load(settings.minimum_wages_file)
+    engine = Engine(
+        services={
+            **SERVICE_TASKS,
+            "award_finality": award_finality_service(wages, today=lambda: clock().astimezone(zone).date()),
+        }
+    )
     definitions = Definitions(engine, known_roles=ALL_ROLES, known_deadline_rules=RULES.keys())
     issuing = (
         None
@@ -100,6 +125,8 @@ def build_system(
         if store is None
         else EvidenceService(db, store, max_bytes=settings.evidence_max_bytes, clock=clock)
     )
+    tasks = TaskService(db, definitions, runtime)
+    hearings = HearingService(db, definitions, runtime, tasks)
     return System(
         settings=settings,
         db=db,
@@ -108,15 +135,23 @@ def build_system(
         runtime=runtime,
         cases=cases,
         continuation=ContinuationService(db, cases),
-        tasks=TaskService(db, definitions, runtime),
-        withdrawal=WithdrawalService(db, definitions, runtime),
+        tasks=tasks,
+        hearings=hearings,
+        withdrawal=WithdrawalService(db, definitions, runtime, hearings),
         messages=messages,
+        party_requests=PartyRequestService(db, definitions, runtime, messages, settings.timezone),
+        briefings=BriefingService(db, definitions, runtime, settings.timezone),
         timers=TimerService(db, definitions, runtime),
         diagrams=DiagramService(db, definitions, runtime),
         deadlines=DeadlineService(db, clock, settings.due_soon_days, documents=issuing),
         administration=Administration(db, definitions),
         filing=FilingService(db, cases, evidence),
         defence=DefenceService(db, messages, evidence),
+        collective=CollectiveService(db, clock),
+        case_messages=CaseMessageService(db, clock),
+        service_receipts=ServiceReceiptService(db, clock, timezone=settings.timezone),
+        ratings=RatingService(db, clock),
+        oversight=OversightService(db, clock, settings.due_soon_days),
         issuing=issuing,
         evidence=evidence,
         registration=None

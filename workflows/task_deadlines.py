@@ -3,7 +3,8 @@
 A user task whose BPMN properties name a deadline rule (`deadline="arbitration.accept"`)
 starts that statutory period when it opens; its due date becomes the task's due
 time (end of the last day, China time).  Completing the task meets the deadline;
-a task withdrawn by the process cancels it.
+a task withdrawn by the process cancels it; extending, suspending or restarting the period
+moves the task's due time with it (`follow_deadline`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,21 @@ from workflows.deadlines import cancel, mark_met, start_deadline
 from workflows.models import Case, Deadline, HumanTask
 
 OPEN_STATES = ("running", "suspended", "overdue")
+CHINA = ZoneInfo("Asia/Shanghai")
+
+
+def end_of_day(due_on: date, tz: ZoneInfo = CHINA) -> datetime:
+    """A period's last day, as the instant a task falls due (UTC)."""
+    return datetime.combine(due_on, time(23, 59, 59), tz).astimezone(UTC)
+
+
+def follow_deadline(session: Session, deadline: Deadline, tz: ZoneInfo = CHINA) -> None:
+    """The open task a deadline runs on takes its new due time (after 延长, 重新计算, 恢复)."""
+    if deadline.human_task_id is None:
+        return
+    task = session.get(HumanTask, deadline.human_task_id)
+    if task is not None and task.state == "open":
+        task.due_at = end_of_day(deadline.due_on, tz)
 
 
 class StatutoryDeadlines:
@@ -39,7 +55,7 @@ class StatutoryDeadlines:
     ) -> datetime | None:
         start = trigger or now.astimezone(self.tz).date()
         deadline = start_deadline(session, case, rule, start, actor, human_task_id=task.id)
-        return datetime.combine(deadline.due_on, time(23, 59, 59), self.tz).astimezone(UTC)
+        return end_of_day(deadline.due_on, self.tz)
 
     def task_closed(self, session: Session, case: Case, task_id: str, outcome: str, actor: Actor) -> None:
         deadlines = session.execute(

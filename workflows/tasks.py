@@ -13,15 +13,18 @@ from sqlalchemy.orm import Session
 from workflows.access import may_act_on_task, require_case_access, visible_cases_filter
 from workflows.audit import Actor, PendingEvent, append_case_events
 from workflows.case_writes import write_task_completed
+from workflows.collective import collective_first
 from workflows.db import Database
-from workflows.deadlines import ESCALATION_TASK
+from workflows.deadlines import ESCALATION_HEAD_ROLES, ESCALATION_TASK, escalation_roles
 from workflows.definitions import Definitions
 from workflows.errors import (
     ConflictError,
+    FieldProblem,
     NotFoundError,
     PermissionDeniedError,
     TaskNotOpenError,
     UnknownTaskError,
+    ValidationError,
 )
 from workflows.forms import validate_form
 from workflows.models import Case, CaseParty, HumanTask, User, UserRole
@@ -126,12 +129,22 @@ class TaskService:
                 )
             if party_roles:
                 offered.append(HumanTask.candidate_role.in_(party_roles))
+            head_of = sorted(t for t, role in ESCALATION_HEAD_ROLES.items() if role in actor.roles)
+            if head_of:  # 超期督办 items of these case types reach the head of the body too
+                offered.append(
+                    and_(
+                        HumanTask.name == ESCALATION_TASK,
+                        HumanTask.organisation_id == actor.organisation_id,
+                        Case.case_type.in_(head_of),
+                    )
+                )
             stmt = stmt.where(or_(*offered))
         if role:
             stmt = stmt.where(HumanTask.candidate_role == role)
-        stmt = stmt.order_by(HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.created_at).limit(
-            min(limit, 500)
-        )
+        # collective disputes first (法7: handled with priority), then by due date
+        stmt = stmt.order_by(
+            collective_first(), HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.created_at
+        ).limit(min(limit, 500))
         with self.db.transaction() as s:
             return [_view(t, number) for t, number in s.execute(stmt).all()]
 
@@ -182,41 +195,52 @@ class TaskService:
             return self._assign(s, actor, task, case, user_id, "task.reassigned")
 
     def complete(self, actor: Actor, task_id: str, data: Mapping[str, Any]) -> Completion:
-        """Validate the form, run the engine, save: exactly once, whoever else tries at the same time."""
+        """Validate the form, run the engine, save: exactly once, whoever else tries at the same time.
+
+        Fields the form marks `readOnly` are the system's to fill (e.g. the hearing room, booked
+        through the hearing calendar): a client that sends one is refused."""
         with self.db.transaction() as s:
-            task, case = self._load_open(s, actor, task_id)
-            self._check_may_act(s, actor, task, case)
-            if task.assignee_id is not None and task.assignee_id != actor.user_id:
-                raise ConflictError(f"task {task_id} is claimed by another user")
-            if task.name == ESCALATION_TASK:
-                return self._complete_escalation(s, actor, task, case, data)
-            definition = self.definitions.get(s, case.definition_id)
-            form_key, schema = definition.form_for(task.name)
-            clean = (
-                validate_form(schema, data, schema_key=f"{definition.id}:{form_key}")
-                if schema
-                else dict(data)
-            )
-            run = self.runtime.load(s, case, definition)
-            run.complete_user_task(task.id, clean)
-            write_task_completed(s, task, actor.user_id, clean, self.runtime.clock())
-            result = self.runtime.save(
-                s,
-                case,
-                definition,
-                run,
-                actor,
-                [
-                    PendingEvent(
-                        "task.completed",
-                        f"task:{task.id}",
-                        {"state": "open"},
-                        {"state": "completed", "name": task.name, "data": clean},
-                    )
-                ],
-                closed_task_id=task.id,
-            )
-            return Completion(task.id, case.id, case.version, [t.id for t in result.opened], result.completed)
+            return self.complete_in(s, actor, task_id, data, system_fields=False)
+
+    def complete_in(
+        self, s: Session, actor: Actor, task_id: str, data: Mapping[str, Any], *, system_fields: bool = True
+    ) -> Completion:
+        """`complete` inside the caller's transaction, so a use case can change more in the same
+        unit of work (e.g. book the hearing room that the form names): all or nothing.  Such a
+        use case may fill the form's `readOnly` fields (`system_fields`); a client may not."""
+        task, case = self._load_open(s, actor, task_id)
+        self._check_may_act(s, actor, task, case)
+        if task.assignee_id is not None and task.assignee_id != actor.user_id:
+            raise ConflictError(f"task {task_id} is claimed by another user")
+        if task.name == ESCALATION_TASK:
+            return self._complete_escalation(s, actor, task, case, data)
+        definition = self.definitions.get(s, case.definition_id)
+        form_key, schema = definition.form_for(task.name)
+        if not system_fields:
+            _refuse_read_only(schema, data)
+        clean = (
+            validate_form(schema, data, schema_key=f"{definition.id}:{form_key}") if schema else dict(data)
+        )
+        run = self.runtime.load(s, case, definition)
+        run.complete_user_task(task.id, clean)
+        write_task_completed(s, task, actor.user_id, clean, self.runtime.clock())
+        result = self.runtime.save(
+            s,
+            case,
+            definition,
+            run,
+            actor,
+            [
+                PendingEvent(
+                    "task.completed",
+                    f"task:{task.id}",
+                    {"state": "open"},
+                    {"state": "completed", "name": task.name, "data": clean},
+                )
+            ],
+            closed_task_id=task.id,
+        )
+        return Completion(task.id, case.id, case.version, [t.id for t in result.opened], result.completed)
 
     def _complete_escalation(
         self, s: Session, actor: Actor, task: HumanTask, case: Case, data: Mapping[str, Any]
@@ -269,6 +293,8 @@ class TaskService:
         return task, case
 
     def _check_may_act(self, s: Session, actor: Actor, task: HumanTask, case: Case) -> None:
+        if task.name == ESCALATION_TASK and actor.roles & escalation_roles(case.case_type):
+            return  # a 超期督办 item: its roles may act; case access (same body) is checked on load
         is_party = False
         if actor.user_id is not None and not (actor.roles & STAFF_ROLES):
             is_party = bool(
@@ -296,3 +322,13 @@ class TaskService:
             [PendingEvent(action, f"task:{task.id}", {"assignee_id": before}, {"assignee_id": user_id})],
         )
         return _view(task, case.case_number)
+
+
+def _refuse_read_only(schema: Mapping[str, Any] | None, data: Mapping[str, Any]) -> None:
+    props = (schema or {}).get("properties", {})
+    kept = [name for name in data if props.get(name, {}).get("readOnly")]
+    if kept:
+        raise ValidationError(
+            "该字段由系统填写",
+            [FieldProblem(f"/{name}", "set by the system, not by the form") for name in kept],
+        )

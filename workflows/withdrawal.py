@@ -23,6 +23,7 @@ from workflows.errors import (
     PermissionDeniedError,
     ValidationError,
 )
+from workflows.hearings import HearingService
 from workflows.models import Case, CaseParty
 from workflows.roles import STAFF_ROLES
 from workflows.runtime import CaseRuntime
@@ -31,10 +32,18 @@ WITHDRAWN = "withdrawn"
 
 
 class WithdrawalService:
-    def __init__(self, db: Database, definitions: Definitions, runtime: CaseRuntime):
+    def __init__(
+        self,
+        db: Database,
+        definitions: Definitions,
+        runtime: CaseRuntime,
+        hearings: HearingService | None = None,
+    ):
         self.db = db
         self.definitions = definitions
         self.runtime = runtime
+        #: frees the rooms and arbitrators of hearings the withdrawn case will not hold
+        self.hearings = hearings
 
     def withdraw(self, actor: Actor, case_id: int, reason: str) -> None:
         """Close the case as withdrawn, cancelling what is still open; ConflictError once decided."""
@@ -60,6 +69,8 @@ class WithdrawalService:
                 {"status": case.status},
                 {"status": WITHDRAWN, "reason": reason, "recorded_by_staff": is_staff},
             )
+            if self.hearings is not None:
+                self.hearings.release_in(s, actor, case)
             self.runtime.save(s, case, definition, run, actor, [event], closed_as=WITHDRAWN)
 
 

@@ -87,7 +87,7 @@ def today() -> str:
 
 def step_data(name: str) -> dict[str, Any]:
     """Valid form data for the main path (accept, defence received, mediation fails, award)."""
-    return {
+    steps: dict[str, dict[str, Any]] = {
         "review_application": {
             "acceptance_decision": "accept",
             "accepted_on": today(),
@@ -110,12 +110,20 @@ def step_data(name: str) -> dict[str, Any]:
         "conduct_hearing": {"hearing_outcome": "held", "hearing_held_on": today()},
         "mediate": {"tribunal_mediation_result": "no_agreement", "mediation_note": "被申请人不同意调解方案"},
         "draft_award": {
-            "award_finality": "final",
-            "award_items": [{"claim": "支付拖欠工资", "ruling": "granted", "amount": 12000}],
+            "award_scope": "full",
+            "award_items": [
+                {
+                    "claim": "支付拖欠工资",
+                    "category": "labour_remuneration",
+                    "ruling": "granted",
+                    "amount": 12000,
+                }
+            ],
             "award_reasoning": "被申请人未足额支付劳动报酬，证据充分。",
         },
         "approve_award": {"award_approval": "approve"},
-    }[name]
+    }
+    return steps[name]
 
 
 LANE_OF = {
@@ -123,7 +131,7 @@ LANE_OF = {
     "serve_respondent": "clerk",
     "serve_defence": "clerk",
     "form_tribunal": "commission_head",
-    "notify_hearing": "clerk",
+    "notify_hearing": "arbitrator",
     "conduct_hearing": "arbitrator",
     "mediate": "arbitrator",
     "serve_mediation_statement": "clerk",

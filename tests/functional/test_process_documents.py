@@ -167,6 +167,9 @@ def test_award_extension_approved_by_the_head_issues_the_written_notice_art_43(
     assert notice.data["extension_days"] == 10
     assert notice.data["new_deadline"] == view.due_on.isoformat()
     assert notice.data["accepted_on"] == step_data("review_application")["accepted_on"]
+    [task] = [t for t in system.tasks.inbox(staff.arbitrator) if t.case_id == case_id]
+    assert task.name == "draft_award" and task.due_at is not None  # the inbox item follows the period
+    assert arbitration.aware(task.due_at).astimezone(arbitration.CHINA).date() == view.due_on
     assert system.issuing is not None and system.issuing.run_pending() >= 1
     assert system.issuing.get(staff.clerk, notice.id).state == "issued"
 

@@ -65,6 +65,8 @@ EXPECTED_DEADLINES = {
         "serve_respondent": "arbitration.serve_respondent",
         "serve_defence": "arbitration.serve_defence",
         "form_tribunal": "arbitration.form_tribunal",
+        "form_collegiate_tribunal": "arbitration.form_tribunal",
+        "decide_recusal": "arbitration.recusal_decision",
         "draft_award": "arbitration.award",
     },
     "mediation": {"mediate": "mediation.mediate"},

@@ -9,13 +9,15 @@ import shutil
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from flask.testing import FlaskClient
 
 from documents import Renderer
-from documents.samples import sample
+from documents.samples import sample, sample_issued_on
 from signing.config import Signing
 from tests.support import SECRET, People, fixture_system, make_people
 from web.app import create_app
@@ -90,7 +92,8 @@ def test_every_document_type_issues_sealed_timestamped_with_fonts_embedded(
 ) -> None:
     issuing = env.system.issuing
     assert issuing is not None
-    view = issuing.issue(env.people.clerk, env.case_id, document_type, sample(document_type))
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date()  # the service issues documents today
+    view = issuing.issue(env.people.clerk, env.case_id, document_type, sample_issued_on(document_type, today))
     assert view.state == "issued", view.last_error
     _, pdf = issuing.content(env.people.clerk, view.id)
 

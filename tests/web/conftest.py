@@ -3,7 +3,6 @@ live server with a headless Chromium page for browser tests."""
 
 from __future__ import annotations
 
-import shutil
 import socket
 import threading
 from collections.abc import Iterator
@@ -14,6 +13,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from tests.browser_support import chromium
 from tests.support import SECRET, People, fixture_system, make_people
 from web.app import create_app
 from workflows.audit import Actor
@@ -63,9 +63,7 @@ def as_user(client: FlaskClient) -> Any:
     return lambda actor: ApiClient(client, actor)
 
 
-# -- browser tests ------------------------------------------------------------------------------
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+# -- browser tests (Chromium: tests/browser_support.py) -----------------------------------------
 
 
 def free_port() -> int:
@@ -88,12 +86,5 @@ def live_server(app: Flask) -> Iterator[str]:
 
 @pytest.fixture
 def page(live_server: str) -> Iterator[Any]:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        page = browser.new_page(base_url=live_server, locale="zh-CN")
-        yield page
-        browser.close()
+    with chromium() as browser:
+        yield browser.new_page(base_url=live_server, locale="zh-CN")

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pyotp
 import pytest
 
+from tests.browser_support import ARTIFACTS, staff_login
 from tests.support import SECRET, People
 from tests.web.test_api import open_loop_case
 from workflows.access import CaseAccessDeniedError
 from workflows.audit import SYSTEM
 from workflows.identity import create_user
 from workflows.system import System
-
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 pytestmark = pytest.mark.slow  # fixtures live_server and page: tests/web/conftest.py
 
@@ -59,7 +57,7 @@ def test_clerk_logs_in_with_code_and_completes_a_task_in_the_browser(
     page.click("#complete")
     page.wait_for_url(f"**/cases/{case['id']}")
     assert "任务已完成" in page.inner_text("main")
-    assert "task.completed" in page.inner_text(".history")
+    assert "task.completed" in page.inner_text("#audit-history")
 
 
 def test_case_page_draws_the_process_diagram_with_the_current_step_highlighted(
@@ -67,12 +65,7 @@ def test_case_page_draws_the_process_diagram_with_the_current_step_highlighted(
 ) -> None:
     secret = make_clerk(system, people, "clerk_diagram")
     case = open_loop_case(as_user(people.worker), people)
-    page.goto("/login")
-    page.fill("#username", "clerk_diagram")
-    page.fill("#password", PASSWORD)
-    page.fill("#totp", pyotp.TOTP(secret).now())
-    page.click("#login-submit")
-    page.wait_for_url("**/inbox")
+    staff_login(page, "clerk_diagram", PASSWORD, secret)
 
     page.goto(f"/cases/{case['id']}")
     page.wait_for_selector("#process-diagram[data-rendered]", timeout=20_000)

@@ -50,9 +50,33 @@ def register_api(app: Flask, csrf: CSRFProtect) -> LaborcaseApi:
     api = LaborcaseApi(app)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     api.spec.components.security_scheme("apiKey", {"type": "apiKey", "in": "header", "name": "X-API-Key"})
-    from web.api import admin, auth, cases, deadlines, documents, evidence, registration, tasks, verify
+    from web.api import (
+        admin,
+        auth,
+        cases,
+        collective,
+        deadlines,
+        documents,
+        evidence,
+        hearings,
+        registration,
+        tasks,
+        verify,
+    )
 
-    for module in (auth, registration, cases, evidence, tasks, deadlines, documents, verify, admin):
+    for module in (
+        auth,
+        registration,
+        cases,
+        collective,
+        evidence,
+        tasks,
+        hearings,
+        deadlines,
+        documents,
+        verify,
+        admin,
+    ):
         csrf.exempt(module.blp)
         api.register_blueprint(module.blp, url_prefix=f"/api/v1{module.PREFIX}")
     return api

@@ -9,6 +9,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from web.api.schemas import (
+    AdvanceExecutionIn,
     ArbitrationApplicationIn,
     CaseListArgs,
     CaseOut,
@@ -19,6 +20,9 @@ from web.api.schemas import (
     LinkIn,
     MessageIn,
     OpenCaseIn,
+    PartyRequestOut,
+    PostponementIn,
+    RecusalIn,
     WithdrawIn,
 )
 from web.auth import api_actor, system
@@ -110,6 +114,44 @@ class CaseWithdrawal(MethodView):
         """The applicant withdraws the application (staff: record a written withdrawal) before
         the case is decided; everything still open in its process ends.  409 once decided."""
         system().withdrawal.withdraw(api_actor(), case_id, body["reason"])
+
+
+@blp.route("/<int:case_id>/recusal")
+class CaseRecusal(MethodView):
+    @blp.arguments(RecusalIn)
+    @blp.response(202, PartyRequestOut)
+    def post(self, body: dict[str, Any], case_id: int) -> dict[str, Any]:
+        """A party asks that a member of the tribunal withdraw (回避); the commission decides within
+        three working days and the tribunal stops meanwhile (调解仲裁法 art.33-34).  422 if the
+        person is not on the tribunal, 409 when no tribunal sits (before it is formed, after the award)."""
+        request = system().party_requests.request_recusal(
+            api_actor(), case_id, body["arbitrator"], body["reason"]
+        )
+        return asdict(request)
+
+
+@blp.route("/<int:case_id>/postponement")
+class CasePostponement(MethodView):
+    @blp.arguments(PostponementIn)
+    @blp.response(202, PartyRequestOut)
+    def post(self, body: dict[str, Any], case_id: int) -> dict[str, Any]:
+        """A party asks that the hearing be postponed, at the latest three days before it; the
+        commission decides (调解仲裁法 art.35).  422 when too late, 409 when no hearing is notified."""
+        return asdict(system().party_requests.request_postponement(api_actor(), case_id, body["reason"]))
+
+
+@blp.route("/<int:case_id>/advance-execution")
+class CaseAdvanceExecution(MethodView):
+    @blp.arguments(AdvanceExecutionIn)
+    @blp.response(202, PartyRequestOut)
+    def post(self, body: dict[str, Any], case_id: int) -> dict[str, Any]:
+        """The applicant asks that claims (by position) be executed before the award; only claims
+        for labour remuneration, work-injury medical expenses, economic compensation or damages
+        (调解仲裁法 art.44).  The tribunal decides; 403 for the respondent."""
+        request = system().party_requests.request_advance_execution(
+            api_actor(), case_id, body["claims"], body["reason"]
+        )
+        return asdict(request)
 
 
 @blp.route("/<int:case_id>/arbitration")

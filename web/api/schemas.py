@@ -91,6 +91,7 @@ class CaseSummary(Schema):
     status = fields.String()
     updated_at = UtcDateTime()
     version = fields.Integer()
+    collective = fields.Boolean(metadata={"description": "collective dispute (法7): listed first while open"})
 
 
 class CasePage(Schema):
@@ -115,6 +116,10 @@ class CaseOut(Schema):
     links = fields.List(fields.Dict())
     open_tasks = fields.List(fields.Dict())
     deadlines = fields.List(fields.Dict())
+    collective = fields.Boolean(
+        metadata={"description": "ten or more worker applicants with a common claim (调解仲裁法 art.7)"}
+    )
+    applicant_count = fields.Integer(metadata={"description": "worker applicants"})
 
 
 class LinkIn(Strict):
@@ -126,9 +131,54 @@ class WithdrawIn(Strict):
     reason = fields.String(required=True, validate=validate.Length(min=2, max=2000))
 
 
+class PostponementIn(WithdrawIn):
+    """Why the party cannot attend on the notified day."""
+
+
+class RecusalIn(Strict):
+    arbitrator = fields.String(required=True, validate=validate.Length(min=1, max=60))
+    reason = fields.String(required=True, validate=validate.Length(min=2, max=2000))
+
+
+class AdvanceExecutionIn(Strict):
+    claims = fields.List(fields.Integer(validate=validate.Range(min=1)), required=True)  # claim positions
+    reason = fields.String(required=True, validate=validate.Length(min=2, max=2000))
+
+
+class PartyRequestOut(Schema):
+    case_id = fields.Integer()
+    message = fields.String()
+    requested_at = fields.DateTime()
+    opened_task_ids = fields.List(fields.String())
+
+
 class ArbitrationApplicationIn(Strict):
     commission_id = fields.Integer(required=True)
     title = fields.String(load_default=None, validate=validate.Length(min=1, max=300))
+
+
+class RepresentativesIn(Strict):
+    party_ids = fields.List(
+        fields.Integer(),
+        required=True,
+        metadata={"description": "the elected representatives: 3 to 5 worker applicants' party ids"},
+    )
+
+
+class RepresentativeOut(Schema):
+    party_id = fields.Integer()
+    name = fields.String()
+    user_id = fields.Integer(allow_none=True)
+    recorded_at = UtcDateTime(metadata={"description": "when the election was recorded"})
+    recorded_by = fields.String(metadata={"description": "who recorded it"})
+
+
+class CollectiveOut(Schema):
+    case_id = fields.Integer()
+    case_number = fields.String()
+    collective = fields.Boolean()
+    applicant_count = fields.Integer(metadata={"description": "worker applicants"})
+    representatives = fields.List(fields.Nested(RepresentativeOut))
 
 
 class MessageIn(Strict):

@@ -3,6 +3,57 @@
 and compiles messages.mo."""
 
 EN = {
+    # hearing calendar and scheduling (web/hearings.py)
+    "%(start)s 至 %(end)s 间，场所空闲且仲裁庭全体成员均无其他开庭安排的时段：": (
+        "Sessions from %(start)s to %(end)s when the room is free and no member of the tribunal "
+        "sits in another hearing:"
+    ),
+    "上一周": "Previous week",
+    "下一周": "Next week",
+    "本周": "This week",
+    "上午": "Morning",
+    "下午": "Afternoon",
+    "上午场 %(am)s 开始，下午场 %(pm)s 开始。": (
+        "Morning sessions start at %(am)s, afternoon sessions at %(pm)s."
+    ),
+    "仲裁庭": "Tribunal",
+    "休息日": "Rest day",
+    "可选时段": "Free sessions",
+    "周一": "Mon",
+    "周二": "Tue",
+    "周三": "Wed",
+    "周四": "Thu",
+    "周五": "Fri",
+    "周六": "Sat",
+    "周日": "Sun",
+    "安排开庭": "Schedule the hearing",
+    "已安排开庭：%(when)s，%(room)s；开庭通知书随后送达。": (
+        "Hearing scheduled: %(when)s, %(room)s; the hearing notice follows."
+    ),
+    "开庭场所": "Hearing room",
+    "开庭安排有误": "The hearing cannot be scheduled like this",
+    "开庭排期": "Hearing calendar",
+    "开庭日期": "Hearing date",
+    "开庭通知书送达日期": "Hearing notice served on",
+    "时段": "Session",
+    "本委尚未设置开庭场所。": "The commission has no hearing rooms yet.",
+    "本委暂无仲裁员账号。": "The commission has no arbitrator accounts yet.",
+    "本案已预约 %(date)s %(session)s %(room)s；重新安排后，原预约即行释放。": (
+        "This case holds %(date)s %(session)s in %(room)s; scheduling again releases it."
+    ),
+    "查看之后的时段": "Later sessions",
+    "此期间没有可选时段。": "No free session in this period.",
+    "请填写日期（YYYY-MM-DD）": "Enter a date (YYYY-MM-DD)",
+    "请选择上午或下午": "Choose morning or afternoon",
+    "请选择开庭场所": "Choose a hearing room",
+    "选用": "Use",
+    "已占用": "Taken",
+    "通知书于 %(served)s 送达时，最早可于 %(date)s 开庭（%(basis)s：开庭五日前书面通知当事人）。": (
+        "With the notice served on %(served)s, the hearing can be held on %(date)s at the earliest "
+        "(%(basis)s: the parties are notified in writing five days before the hearing)."
+    ),
+    "预约并送达开庭通知书": "Book and serve the hearing notice",
+    "首席仲裁员": "Presiding arbitrator",
     "任务已完成：%(title)s": "Task completed: %(title)s",
     "已签收任务": "Task claimed",
     "劳动保障案件管理": "Labour Case Management",
@@ -178,6 +229,16 @@ EN = {
     ),
     "仲裁委员会通知补正申请材料": "The commission asked for missing application materials",
     "仲裁庭已组成": "The arbitration tribunal was formed",
+    "仲裁庭已重新组成": "The arbitration tribunal was formed anew",
+    "回避申请成立，将更换仲裁员": "The recusal request was granted; the arbitrator will be replaced",
+    "回避申请被驳回": "The recusal request was refused",
+    "准许延期开庭，将另行通知开庭时间": "The hearing is postponed; a new date will be notified",
+    "不准许延期开庭，按原定时间开庭": "Postponement refused; the hearing goes ahead as notified",
+    "仲裁庭裁决先予执行，移送人民法院执行": "Pre-judgment execution ordered and passed to the court",
+    "先予执行申请被驳回": "The application for pre-judgment execution was refused",
+    "当事人申请仲裁员回避": "A party asked for an arbitrator's recusal",
+    "当事人申请延期开庭": "A party asked to postpone the hearing",
+    "申请人申请先予执行": "The applicant applied for pre-judgment execution",
     "仲裁庭开庭审理": "The tribunal held the hearing",
     "仲裁庭调解未达成协议": "Mediation by the tribunal did not reach an agreement",
     "仲裁申请书副本已送达被申请人": "The copy of the application was served on the respondent",
@@ -311,6 +372,157 @@ EN = {
     "都不是，我在下面填写": "None of these; I type it below",
     "金额（元）": "Amount (yuan)",
     "（%(label)s，%(basis)s）": " (%(label)s, %(basis)s)",
+    # deadline oversight (web/oversight.py)
+    "期限督办": "Deadline oversight",
+    "已超期": "Overdue",
+    "即将届满": "Due soon",
+    "正常计算": "Running",
+    "待审批": "Awaiting approval",
+    "督办待处理": "Open escalations",
+    "超期与即将届满的法定期限": "Overdue and due-soon statutory deadlines",
+    "超期情况": "Overdue / left",
+    "承办人": "Held by",
+    "督办": "Escalation",
+    "延长审限": "Extend the period",
+    "已延长 %(n)s 日": "extended by %(n)s days",
+    "超期 %(n)s 日": "%(n)s days overdue",
+    "今日届满": "due today",
+    "剩余 %(n)s 日": "%(n)s days left",
+    "待处理": "Open",
+    "已处理": "Handled",
+    "可延长 %(n)s 日": "up to %(n)s days",
+    "仅显示最紧急的 %(n)s 项。": "Only the %(n)s most urgent are shown.",
+    "没有超期或即将届满的期限。": "No deadline is overdue or due soon.",
+    "待负责人审批": "Awaiting the head's approval",
+    "事项": "Matter",
+    "已等待": "Waiting",
+    "%(n)s 日": "%(n)s days",
+    "没有待审批事项。": "Nothing awaits approval.",
+    "请填写延长天数": "Enter the number of days",
+    "已批准延长 %(days)s 日，届满日为 %(due)s": "Extension of %(days)s days approved; now due %(due)s",
+    "批准延长": "Approve an extension",
+    "尚可延长 %(n)s 日": "up to %(n)s more days",
+    "延长天数": "Days",
+    "理由": "Reason",
+    # collective disputes (workflows/collective.py)
+    "集体争议": "collective dispute",
+    # portal correspondence: messages from the commission, electronic service, service ratings
+    "%(n)s 分": "%(n)s points",
+    "%(n)s 条未读": "%(n)s unread",
+    "非常满意": "very satisfied",
+    "满意": "satisfied",
+    "基本满意": "fairly satisfied",
+    "不满意": "dissatisfied",
+    "非常不满意": "very dissatisfied",
+    "与当事人的消息": "Messages with the parties",
+    "仲裁委员会的消息": "Messages from the commission",
+    "仲裁委员会给您发了 %(n)s 条消息，您还没有阅读。": (
+        "The commission sent you %(n)s messages you have not read yet."
+    ),
+    "全体当事人": "All parties",
+    "发给": "To",
+    "发给全体当事人": "to all parties",
+    "发给您": "to you",
+    "发送回复": "Send reply",
+    "发送消息": "Send message",
+    "回复": "Reply",
+    "回复仲裁委员会": "Reply to the commission",
+    "回复已发送给仲裁委员会": "Your reply was sent to the commission",
+    "尚未签收": "Not signed for yet",
+    "差评": "Poor rating",
+    "已签收。送达日期为 %(date)s，相关期限自次日起计算。": (
+        "Signed for. The date of service is %(date)s; periods that run from service start the next day."
+    ),
+    "已读": "Read by",
+    "您已签收，送达日期 %(date)s": "You signed for it; served on %(date)s",
+    "您的回复": "Your reply",
+    "意见": "Comment",
+    "意见或建议（差评必填）": "Comments or suggestions (required for a poor rating)",
+    "感谢您的评价": "Thank you for your rating",
+    "我已阅读": "I have read it",
+    "提交评价": "Submit rating",
+    "文书送达": "Service of documents",
+    "文号": "Document number",
+    "暂无消息。": "No messages yet.",
+    "服务环节": "Service step",
+    "服务评价（好差评）": "Service ratings",
+    "未读": "Unread",
+    "消息内容（纯文本，当事人在网上案件页面查看）": (
+        "Message (plain text; the parties read it on their online case page)"
+    ),
+    "消息已发送": "Message sent",
+    "签收于": "Signed for on",
+    "签收就是送达：您点击“签收本文书”的当天就是送达日期。": (
+        "Signing for a document is its service: the day you click \u201cSign for this document\u201d "
+        "is the date of service. "
+    ),
+    "答辩期、起诉期等期限从送达的第二天开始计算。请先下载并阅读文书，再签收。": (
+        "Periods such as the time for a defence or to sue start on the next day. "
+        "Download and read the document first, then sign for it."
+    ),
+    "签收情况": "Receipts",
+    "签收本文书": "Sign for this document",
+    "评价时间": "Rated on",
+    "评分": "Score",
+    "请为仲裁委员会已完成的服务环节打分，每个环节只能评价一次。": (
+        "Please rate the steps the commission has completed for you; each step can be rated once. "
+    ),
+    "打 1 分或 2 分（差评）时，请写明不满意的原因。": (
+        "With 1 or 2 points (a poor rating), say what you were not satisfied with."
+    ),
+    "送达日期": "Served on",
+    "受理审查": "Review of the application",
+    "开庭审理": "Hearing",
+    "仲裁调解": "Mediation by the tribunal",
+    "裁决": "Award",
+    "调解": "Mediation",
+    "回避申请已提交，仲裁委员会将在三个工作日内作出决定。": (
+        "Your recusal request was sent; the commission decides within three working days."
+    ),
+    "延期开庭申请已提交，由仲裁委员会决定是否延期。": (
+        "Your postponement request was sent; the commission decides whether to postpone."
+    ),
+    "请选择仲裁请求": "Choose the claims",
+    "先予执行申请已提交，由仲裁庭裁决。": (
+        "Your application for pre-judgment execution was sent; the tribunal decides."
+    ),
+    "向仲裁委员会提出申请": "Requests to the commission",
+    "申请回避": "Ask for recusal",
+    (
+        "仲裁员是本案当事人或者与当事人、代理人有利害关系等情形的，您可以申请其回避，并说明理由（"
+        "调解仲裁法第三十三条）。"
+    ): (
+        "If an arbitrator is a party, or is related to a party or an agent, you may ask that they "
+        "withdraw, with your reasons (Mediation and Arbitration Law art. 33)."
+    ),
+    "申请回避的仲裁员": "Arbitrator to withdraw",
+    "提交回避申请": "Send recusal request",
+    "申请延期开庭": "Ask to postpone the hearing",
+    ("有正当理由的，可以在开庭三日前申请延期开庭，是否延期由仲裁委员会决定（调解仲裁法第三十五条）。"): (
+        "With good reason you may ask, at the latest three days before the hearing, that it be "
+        "postponed; the commission decides (art. 35)."
+    ),
+    "提交延期申请": "Send postponement request",
+    "申请先予执行": "Apply for pre-judgment execution",
+    (
+        "追索劳动报酬、工伤医疗费、经济补偿或者赔偿金，不先予执行将严重影响您生活的，可以申请先予"
+        "执行，劳动者申请可以不提供担保（调解仲裁法第四十四条）。"
+    ): (
+        "For wages, work-injury medical expenses, economic compensation or damages, if waiting for "
+        "the award would seriously affect your living, you may apply for pre-judgment execution; "
+        "workers need give no security (art. 44)."
+    ),
+    "申请先予执行的请求": "Claims to execute in advance",
+    "提交先予执行申请": "Send application",
+    "目前进展": "Where it stands",
+    (
+        "调解协议约定支付劳动报酬、工伤医疗费、经济补偿或者赔偿金，用人单位在协议约定期限内不履行的，"
+        "您可以持调解协议书依法向人民法院申请支付令（调解仲裁法第十六条），也可以申请仲裁。"
+    ): (
+        "The agreement provides for wages, work-injury medical expenses, economic compensation or "
+        "damages: if the employer does not pay by the agreed date, you may apply to the court for a "
+        "payment order with the agreement (art. 16), or apply for arbitration."
+    ),
 }
 
 

@@ -219,3 +219,21 @@ def test_renders_the_data_the_issuing_service_assembles() -> None:
     assert render("hearing_notice", data).pages >= 1
     tribunal = data | {"presiding_arbitrator": "孙立平", "tribunal_kind": "sole"}
     assert render("tribunal_notice", tribunal).seal_position is not None  # document_kinds' key
+
+
+@needs_poppler
+def test_award_names_claim_types_in_words_partial_rulings_and_a_partial_award(
+    pdf_file: Callable[[bytes, str], Path],
+) -> None:
+    # 调解仲裁法 art.43 para.2: a partial award (先行裁决) says the rest is decided later
+    data = sample_award()
+    data["claims"] = [{"position": 1, "claim_type": "economic_compensation", "claim_type_label": "经济补偿"}]
+    data["award_items"] = [
+        {"claim": "支付经济补偿", "ruling": "partly_granted", "amount": "5000.00", "order": None}
+    ]
+    data["award_orders"] = None
+    data["award_scope"] = "partial"
+    text = squeeze(pdf_text(pdf_file(render("award_document", data).pdf, "partial-award")))
+    assert "申请人请求：一、经济补偿" in text and "economic_compensation" not in text
+    assert "部分支持申请人关于“支付经济补偿”的仲裁请求" in text
+    assert "先行作出的裁决" in text and "其余仲裁请求另行裁决" in text

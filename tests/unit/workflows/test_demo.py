@@ -30,13 +30,15 @@ def test_demo_accounts_log_in_and_see_live_cases(db: Database, tmp_path: Path) -
         clerk = authenticate(s, "clerk", passwords["clerk"], code, SECRET)
         worker = authenticate(s, "worker", passwords["worker"], None, SECRET)
         employer = authenticate(s, "employer", passwords["employer"], None, SECRET)
+        arbitrator = authenticate(
+            s, "arbitrator", passwords["arbitrator"], demo_code(tmp_path, "arbitrator"), SECRET
+        )
         assert len(set(s.scalars(select(User.password_hash)))) == 8  # random, hashed, all distinct
-    # cases in several stages: to review, to serve (tribunal with the head), hearing to notify
-    assert sorted(t.name for t in system.tasks.inbox(clerk)) == [
-        "notify_hearing",
-        "review_application",
-        "serve_respondent",
-    ]
+    # cases in several stages: to review, to serve (tribunal with the head), hearing to schedule
+    assert sorted(t.name for t in system.tasks.inbox(clerk)) == ["review_application", "serve_respondent"]
+    assert [t.name for t in system.tasks.inbox(arbitrator)] == [
+        "notify_hearing"
+    ]  # the tribunal schedules (法35)
     items, total = system.cases.list_cases(worker)
     assert total == 4
     assert sorted(i["case_type"] for i in items) == ["arbitration"] * 3 + ["mediation"]

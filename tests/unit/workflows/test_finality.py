@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from documents.finality import final_award_applies, item_qualifies
+from workflows.finality import final_award_applies, item_qualifies
 
 WAGE = Decimal("2210")  # 12 x 2,210 = 26,520
 

@@ -480,6 +480,38 @@ class DevPki:
             self._record(cert, kind="user", issuer=ISSUING, user_id=user_id)
             return SigningCredentials(to_asn1(cert), key, self.chain)
 
+    def issue_organisation_seal(
+        self, organisation_id: str, name: str, uscc: str | None = None
+    ) -> SigningCredentials:
+        """An electronic seal certificate of another organisation (an employer), reused while valid.
+
+        Subject O and CN are the organisation's name, OU 电子印章, serialNumber its unified social
+        credit code; kept apart from the agency's own seal, which never signs for anyone else.
+        """
+        base = self.folder / "organisations" / _slug(organisation_id)
+        base.parent.mkdir(exist_ok=True)
+        cert_path, key_path = base.with_suffix(".pem"), base.with_suffix(".key")
+        subject = _organisation_name(self.settings.country, name, uscc)
+        with self._locked():
+            existing = self._load_user(cert_path, key_path)
+            if existing is not None:
+                cert, key = existing
+                record = self.records().get(cert.serial_number)
+                if (
+                    cert.subject == subject
+                    and cert.not_valid_after_utc - _now() > RENEW_BEFORE
+                    and not (record and record.revoked_at)
+                ):
+                    return SigningCredentials(to_asn1(cert), key, self.chain)
+                if record and not record.revoked_at:
+                    self._revoke_locked(cert.serial_number, "superseded")
+            key = rsa.generate_private_key(public_exponent=65537, key_size=self.settings.key_size)
+            cert = self._issue(subject, key, ISSUING, self._end_entity_extensions(), _VALIDITY[SEAL])
+            self._write(cert_path, cert.public_bytes(serialization.Encoding.PEM))
+            self._write(key_path, encrypt_private_key(key, self._passphrase), private=True)
+            self._record(cert, kind="organisation_seal", issuer=ISSUING, user_id=organisation_id)
+            return SigningCredentials(to_asn1(cert), key, self.chain)
+
     def user_credentials(self, user_id: str) -> SigningCredentials | None:
         """The current certificate of `user_id`, or None if none was issued."""
         base = self.folder / "users" / _slug(user_id)
@@ -615,6 +647,23 @@ def trips_asn1crypto(der: bytes) -> bool:
                 stack.append(data[end_of_header : end_of_header + length])
             i = end_of_header + length
     return False
+
+
+def _organisation_name(country: str, name: str, uscc: str | None) -> x509.Name:
+    """C, O, OU 电子印章, CN and the credit code; the unit varied to dodge asn1crypto's 0x80 trap."""
+    for unit in ("电子印章", "电子印章 dev", "电子印章 development"):
+        attrs = [
+            x509.NameAttribute(NameOID.COUNTRY_NAME, country),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, name),
+            x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, unit),
+            x509.NameAttribute(NameOID.COMMON_NAME, name),
+        ]
+        if uscc:
+            attrs.append(x509.NameAttribute(NameOID.SERIAL_NUMBER, uscc))
+        subject = x509.Name(attrs)
+        if not trips_asn1crypto(subject.public_bytes()):
+            break
+    return subject
 
 
 def _key_usage(*, cert_sign: bool = False, signing: bool = False) -> x509.KeyUsage:

@@ -184,12 +184,13 @@ class SealingService:
         permissions: str = "form_filling",
         reason: str | None = None,
         later_fields: Mapping[str, SealPosition | None] | None = None,
+        mark_label: str = "电子签名",
     ) -> bytes:
         """Add `credentials`' signature by incremental update; earlier signatures stay valid.
 
         The signature goes into the empty field `field_name` if the document has one (reserved by
         a certifying signer), else into a new field (visible at `position`: a box `position.size`
-        wide and 0.4 of that high with the signer's name and the date).
+        wide and 0.4 of that high with the signer's name, `mark_label` and the date).
         With `certify=True` (only the first signature may certify) the document carries DocMDP
         `permissions` (default form_filling: later signatures allowed, any other change is
         detected).  A certified document accepts no new *visible* signature fields, so the
@@ -213,7 +214,7 @@ class SealingService:
         style = None
         if box is not None:
             day = datetime.now().astimezone().strftime("%Y-%m-%d")
-            mark = draw_signature_mark(credentials.common_name, f"电子签名 {day}", box[0], box[1])
+            mark = draw_signature_mark(credentials.common_name, f"{mark_label} {day}", box[0], box[1])
             style = seal_stamp_style(mark, box[0], box[1])
         if later_fields:
             if not certify:

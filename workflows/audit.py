@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import Table, insert, select, update
+from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
 from workflows.models import AuditChainHead, AuditEvent, Case
@@ -189,18 +189,36 @@ def append_global_event(
     after: Mapping[str, Any] | None = None,
 ) -> None:
     """Append to the global chain (users, definitions, …); serialised by a row lock."""
+    append_chain_event(session, GLOBAL_CHAIN, actor, action, entity, after=after, before=before)
+
+
+def append_chain_event(
+    session: Session,
+    chain: str,
+    actor: Actor,
+    action: str,
+    entity: str,
+    after: Mapping[str, Any] | None = None,
+    before: Mapping[str, Any] | None = None,
+    at: datetime | None = None,
+) -> str:
+    """Append to a chain of its own (e.g. `labour_contract:<id>`), head in `audit_chain_head`.
+
+    The head row is locked, so writers of one chain are serialised; `verify()` checks these
+    chains like the global one.  Returns the new event's hash.
+    """
     head_row = session.execute(
-        select(AuditChainHead).where(AuditChainHead.chain == GLOBAL_CHAIN).with_for_update()
+        select(AuditChainHead).where(AuditChainHead.chain == chain).with_for_update()
     ).scalar_one_or_none()
     if head_row is None:
-        head_row = AuditChainHead(chain=GLOBAL_CHAIN, seq=0, head="")
+        head_row = AuditChainHead(chain=chain, seq=0, head="")
         session.add(head_row)
         session.flush()
-    at = datetime.now(UTC)
+    at = at or datetime.now(UTC)
     seq = head_row.seq + 1
     b, a = canonical(before), canonical(after)
     digest = event_hash(
-        chain=GLOBAL_CHAIN,
+        chain=chain,
         seq=seq,
         case_id=None,
         actor_id=actor.user_id,
@@ -214,7 +232,7 @@ def append_global_event(
     )
     session.add(
         AuditEvent(
-            chain=GLOBAL_CHAIN,
+            chain=chain,
             seq=seq,
             case_id=None,
             actor_id=actor.user_id,
@@ -228,9 +246,9 @@ def append_global_event(
             hash=digest,
         )
     )
-    session.execute(
-        update(AuditChainHead).where(AuditChainHead.chain == GLOBAL_CHAIN).values(seq=seq, head=digest)
-    )
+    head_row.seq, head_row.head = seq, digest
+    session.flush()
+    return digest
 
 
 @dataclass(frozen=True)

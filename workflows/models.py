@@ -649,3 +649,100 @@ class ServiceRating(Base):
     rated_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     rated_by_label: Mapped[str] = mapped_column(String(120))
     rated_at: Mapped[datetime]
+
+
+# ---------------------------------------------------------------------------
+# Electronic labour contracts (电子劳动合同)
+# ---------------------------------------------------------------------------
+
+
+class LabourContractTemplate(Base):
+    """An employer's contract template (a copy of the shipped model, or its own), versioned.
+
+    `content` is the template's text and the clause defaults (shape: workflows/contract_templates);
+    a contract records the template row it was made from, so later versions never change it.
+    """
+
+    __tablename__ = "labour_contract_template"
+    __table_args__ = (UniqueConstraint("employer_id", "template_key", "version"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    employer_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    template_key: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(200))
+    content: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime]
+
+
+class LabourContract(Base):
+    """A labour contract concluded online between an employer and a worker.
+
+    States: draft → sent → (worker_signed | employer_sealed, by `signing_order`) → concluded;
+    or declined (worker), voided (employer, before the worker signs), expired (`due_at` passed).
+    The PDF being signed lives content-addressed in the working bucket (`document_*`: as first
+    rendered, `current_*`: with the signatures so far); a concluded contract and its completion
+    certificate are archived under retention.  Its evidence is the audit chain
+    `labour_contract:<id>` (identity checks, IP, device, document hashes).
+    """
+
+    __tablename__ = "labour_contract"
+    __table_args__ = (
+        CheckConstraint(
+            "state IN ('draft', 'sent', 'worker_signed', 'employer_sealed', 'concluded', 'declined', "
+            "'expired', 'voided')",
+            name="state",
+        ),
+        CheckConstraint("signing_order IN ('employer_first', 'worker_first')", name="signing_order"),
+        Index("ix_labour_contract_open_due", "state", "due_at"),
+    )
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    contract_number: Mapped[str | None] = mapped_column(String(40), unique=True)
+    verification_code: Mapped[str] = mapped_column(String(16), unique=True)
+    employer_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    worker_user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    worker_person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    template_id: Mapped[int] = mapped_column(ForeignKey("labour_contract_template.id"))
+    template_version: Mapped[int] = mapped_column(Integer)
+    clauses: Mapped[dict[str, Any]] = mapped_column(JSON)
+    state: Mapped[str] = mapped_column(String(16))
+    signing_order: Mapped[str] = mapped_column(String(16))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    document_sha256: Mapped[str] = mapped_column(String(64))  # the rendered, unsigned contract
+    current_sha256: Mapped[str] = mapped_column(String(64))  # with the signatures made so far
+    final_sha256: Mapped[str | None] = mapped_column(String(64), index=True)
+    final_file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_file.id"))
+    certificate_sha256: Mapped[str | None] = mapped_column(String(64))
+    certificate_file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_file.id"))
+    worker_identity: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # the latest check
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date | None] = mapped_column(Date)  # None: open-ended or task-based
+    due_at: Mapped[datetime]  # signing must be complete by then, else the contract expires
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    worker_signed_at: Mapped[datetime | None]
+    employer_sealed_at: Mapped[datetime | None]
+    concluded_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]  # declined, voided or expired
+    close_reason: Mapped[str | None] = mapped_column(Text)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class LabourUseFiling(Base):
+    """用工备案: the record of employment an employer files when a labour contract is concluded."""
+
+    __tablename__ = "labour_use_filing"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    employer_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    contract_id: Mapped[int] = mapped_column(ForeignKey("labour_contract.id"), unique=True)
+    worker_user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    worker_name: Mapped[str] = mapped_column(String(120))
+    resident_id_masked: Mapped[str] = mapped_column(String(18))
+    position: Mapped[str] = mapped_column(String(120))
+    term_kind: Mapped[str] = mapped_column(String(16))  # fixed, open_ended, task
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date | None] = mapped_column(Date)
+    monthly_pay: Mapped[str] = mapped_column(String(20))
+    filed_at: Mapped[datetime]

@@ -186,6 +186,54 @@ class DocumentRenderer(Protocol):
         ...
 
 
+# -- labour contracts ----------------------------------------------------------------------
+
+#: The empty signature fields every rendered labour contract carries, filled by the parties.
+EMPLOYER_SEAL_FIELD = "EmployerSeal"
+WORKER_SIGNATURE_FIELD = "WorkerSignature"
+
+
+class ContractRenderer(Protocol):
+    """Renders a labour contract (with empty signature fields) and its completion certificate."""
+
+    def validate_contract(self, data: Mapping[str, Any]) -> None:
+        """ValidationError (with JSON pointers) unless `data` can be rendered as a contract."""
+        ...
+
+    def render_contract(self, data: Mapping[str, Any]) -> bytes: ...
+
+    def render_certificate(self, data: Mapping[str, Any]) -> bytes: ...
+
+
+@dataclass(frozen=True)
+class PersonalSigner:
+    """A natural person signing with a personal certificate; `key` identifies them stably."""
+
+    key: str
+    name: str
+    resident_id: str | None = None
+
+
+@dataclass(frozen=True)
+class OrganisationSigner:
+    """An organisation (an employer) sealing with its own seal certificate."""
+
+    key: str
+    name: str
+    uscc: str | None = None
+
+
+class ContractSigner(Protocol):
+    """Signs labour contracts for their parties (PAdES B-T: each signature trusted-timestamped).
+
+    Never with the agency's own seal: an employer's seal certificate is the employer's.
+    """
+
+    def sign_personally(self, pdf: bytes, signer: PersonalSigner, field_name: str) -> bytes: ...
+
+    def seal_for(self, pdf: bytes, organisation: OrganisationSigner, field_name: str) -> bytes: ...
+
+
 # -- text messages -------------------------------------------------------------------------
 
 

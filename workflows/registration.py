@@ -42,7 +42,8 @@ from workflows.roles import WORKER
 from workflows.runtime import Clock, utcnow
 
 SIGNUP = "signup"
-PURPOSES = frozenset({SIGNUP})
+CONTRACT_SIGNING = "contract_signing"  # a worker proves identity before signing a labour contract
+PURPOSES = frozenset({SIGNUP, CONTRACT_SIGNING})
 METHOD = "resident_id+sms"
 
 CODE_TTL = timedelta(minutes=5)
@@ -59,6 +60,13 @@ _CODE = re.compile(r"^[0-9]{6}$")
 SMS_TEXT = (
     "【劳动人事争议仲裁】您的注册验证码为 {code}，{minutes} 分钟内有效。请勿告诉他人；如非本人操作，请忽略。"
 )
+SMS_TEXTS = {
+    SIGNUP: SMS_TEXT,
+    CONTRACT_SIGNING: (
+        "【电子劳动合同】您正在签署劳动合同，验证码为 {code}，{minutes} 分钟内有效。"
+        "请勿告诉他人；如非本人操作，请忽略。"
+    ),
+}
 
 # The actor of the `user.created` event: nobody is logged in while an account signs itself up.
 SELF_SIGNUP = Actor(user_id=None, label="portal-signup")
@@ -249,7 +257,7 @@ class RegistrationService:
             challenge_id = row.id
         minutes = int(CODE_TTL.total_seconds() // 60)
         try:
-            self.sms.send(tel, SMS_TEXT.format(code=code, minutes=minutes))
+            self.sms.send(tel, SMS_TEXTS[purpose].format(code=code, minutes=minutes))
         except Exception as exc:
             with self.db.transaction() as s:
                 s.execute(
@@ -333,7 +341,23 @@ class RegistrationService:
             self._count_try(refusal.challenge_id)
             raise refusal.error from None
 
-    def _redeem(self, s: Session, phone: str, code: str, now: datetime) -> int:
+    def verify_phone_code(self, phone: str, code: str, purpose: str) -> int:
+        """Redeem the newest code sent to `phone` for `purpose` (once); returns the challenge's id.
+
+        ValidationError (pointer /code) when it does not match, has expired or was used; a
+        wrong code counts as a try in a transaction of its own.
+        """
+        tel, otp = normalise_phone(phone), clean_code(code)
+        if not _CODE.match(otp):
+            raise ValidationError("验证码无效", [FieldProblem("/code", "请输入短信中的 6 位验证码")])
+        try:
+            with self.db.transaction() as s:
+                return self._redeem(s, tel, otp, self.clock(), purpose)
+        except _CountedRefusal as refusal:
+            self._count_try(refusal.challenge_id)
+            raise refusal.error from None
+
+    def _redeem(self, s: Session, phone: str, code: str, now: datetime, purpose: str = SIGNUP) -> int:
         """Mark the newest code of `phone` used, if it matches; returns its row id."""
 
         def refuse(message: str) -> ValidationError:
@@ -343,7 +367,7 @@ class RegistrationService:
             select(PhoneChallenge)
             .where(
                 PhoneChallenge.phone == phone,
-                PhoneChallenge.purpose == SIGNUP,
+                PhoneChallenge.purpose == purpose,
                 PhoneChallenge.send_failed.is_(False),
             )
             .order_by(PhoneChallenge.created_at.desc(), PhoneChallenge.id.desc())
@@ -357,7 +381,7 @@ class RegistrationService:
             raise refuse("验证码错误次数过多，请重新获取")
         if _aware(challenge.expires_at) <= now:
             raise refuse("验证码已过期，请重新获取")
-        if not hmac.compare_digest(challenge.code_hash, code_hash(self.secret_key, phone, SIGNUP, code)):
+        if not hmac.compare_digest(challenge.code_hash, code_hash(self.secret_key, phone, purpose, code)):
             left = MAX_ATTEMPTS - challenge.attempts - 1
             message = f"验证码错误，还可尝试 {left} 次" if left > 0 else "验证码错误次数过多，请重新获取"
             raise _CountedRefusal(challenge.id, refuse(message))

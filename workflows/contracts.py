@@ -1,0 +1,824 @@
+"""Electronic labour contracts (电子劳动合同订立指引, 2021; design/law.md §8): the domain service.
+
+An employer's agent drafts a contract from one of its templates (the shipped model, adopted as
+the employer's own); the clauses are checked (`workflows.contract_clauses`: the mandatory
+clauses of 劳动合同法 art.17 and the rules of arts.19-20) and the contract is rendered once, with
+empty signature fields — that PDF is the preview and exactly what is signed.  Then:
+
+    draft --send--> sent --(worker_first) worker signs--> worker_signed --employer seals--> concluded
+                         --(employer_first) employer seals--> employer_sealed --worker signs--> concluded
+
+The worker signs only after proving identity (real name and resident ID of the account match
+the contract, and an SMS one-time code; recorded as evidence) within `identity_ttl`.  Each
+signature is PAdES B-T (our TSA); the employer seals with its own seal certificate.  The worker
+may decline (with a reason) and the employer void the contract before the worker signs; an
+open contract past `due_at` expires (`expire_due`, run by a timer later).
+
+Concluding verifies the PDF (both signatures valid and timestamped), archives it and a
+completion certificate under retention (two years after the end of a fixed term; legal hold
+while the end is unknown), and records the labour-use filing (用工备案).  Every step appends to
+the audit chain `labour_contract:<id>` with who, when, identity method, IP, device and document
+hashes — the evidence chain the guideline asks to keep.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from workflows.audit import SYSTEM, Actor, append_chain_event
+from workflows.contract_clauses import apply_defaults, check_clauses
+from workflows.db import Database
+from workflows.errors import (
+    ConflictError,
+    FieldProblem,
+    NotFoundError,
+    PermissionDeniedError,
+    SealingError,
+    ValidationError,
+)
+from workflows.minimum_wages import MinimumWages
+from workflows.models import (
+    AuditEvent,
+    LabourContract,
+    LabourContractTemplate,
+    LabourUseFiling,
+    Organisation,
+    StoredFile,
+    User,
+)
+from workflows.ports import (
+    EMPLOYER_SEAL_FIELD,
+    WORKER_SIGNATURE_FIELD,
+    Bucket,
+    ContractRenderer,
+    ContractSigner,
+    DocumentStore,
+    OrganisationSigner,
+    PersonalSigner,
+    Retention,
+    Verifier,
+)
+from workflows.registration import CONTRACT_SIGNING, CodeSent, mask_phone, mask_resident_id
+from workflows.roles import EMPLOYER_AGENT, WORKER
+from workflows.runtime import Clock, utcnow
+
+MODEL_TEMPLATE = Path(__file__).with_name("contract_templates") / "model.json"
+IDENTITY_TTL = timedelta(minutes=10)
+IDENTITY_METHOD = "real_name+sms_code"  # account's verified name and resident ID, plus an SMS code
+RETENTION_YEARS = 2  # 劳动合同法 art.50 para.3
+PDF = "application/pdf"
+
+DRAFT, SENT, WORKER_SIGNED, EMPLOYER_SEALED = "draft", "sent", "worker_signed", "employer_sealed"
+CONCLUDED, DECLINED, EXPIRED, VOIDED = "concluded", "declined", "expired", "voided"
+OPEN_STATES = (SENT, WORKER_SIGNED, EMPLOYER_SEALED)
+EMPLOYER_FIRST, WORKER_FIRST = "employer_first", "worker_first"
+SIGNING_ORDERS = (EMPLOYER_FIRST, WORKER_FIRST)
+STATE_LABELS = {
+    DRAFT: "草稿",
+    SENT: "待签署",
+    WORKER_SIGNED: "劳动者已签名",
+    EMPLOYER_SEALED: "用人单位已盖章",
+    CONCLUDED: "已订立",
+    DECLINED: "劳动者已拒签",
+    EXPIRED: "已过期",
+    VOIDED: "已作废",
+}
+SENT_NOTICE = (
+    "用人单位已向您发送电子劳动合同。签署流程：查看合同 → 短信验证码核验身份 → 签名；"
+    "用人单位盖章并加盖可信时间戳后合同订立。您可随时免费查看、下载和打印合同，签署不收取任何费用。"
+)
+
+
+class ContractStateError(ConflictError):
+    """The contract is not in a state that allows this step."""
+
+    code = "contract_state"
+
+    def __init__(self, contract_id: int, state: str, action: str):
+        super().__init__(f"劳动合同当前状态为「{STATE_LABELS.get(state, state)}」，不能{action}")
+        self.contract_id, self.state, self.action = contract_id, state, action
+
+
+@dataclass(frozen=True)
+class ClientInfo:
+    """Where a request came from, recorded as evidence."""
+
+    ip: str | None = None
+    user_agent: str | None = None
+
+    def evidence(self) -> dict[str, Any]:
+        return {"client_ip": self.ip, "user_agent": (self.user_agent or "")[:300] or None}
+
+
+class PhoneCodes(Protocol):
+    """One-time SMS codes (`workflows.registration.RegistrationService`)."""
+
+    def request_phone_code(self, phone: str, purpose: str, client_ip: str | None = None) -> CodeSent: ...
+
+    def verify_phone_code(self, phone: str, code: str, purpose: str) -> int: ...
+
+
+@dataclass(frozen=True)
+class Drafted:
+    contract_id: int
+    contract_number: str
+    document_sha256: str
+    warnings: tuple[str, ...]
+
+
+def chain_of_contract(contract_id: int) -> str:
+    return f"labour_contract:{contract_id}"
+
+
+def _aware(at: datetime) -> datetime:
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+
+
+def load_model_template() -> dict[str, Any]:
+    content: dict[str, Any] = json.loads(MODEL_TEMPLATE.read_text(encoding="utf-8"))
+    return content
+
+
+class ContractService:
+    """Drafting, signing and concluding labour contracts (see the module docstring)."""
+
+    def __init__(
+        self,
+        db: Database,
+        renderer: ContractRenderer,
+        signer: ContractSigner,
+        store: DocumentStore,
+        verifier: Verifier,
+        *,
+        phone_codes: PhoneCodes,
+        verify_base_url: str,
+        wages: MinimumWages | None = None,
+        clock: Clock = utcnow,
+        timezone: str = "Asia/Shanghai",
+        identity_ttl: timedelta = IDENTITY_TTL,
+    ):
+        self.db = db
+        self.renderer = renderer
+        self.signer = signer
+        self.store = store
+        self.verifier = verifier
+        self.phone_codes = phone_codes
+        self.verify_base_url = verify_base_url.rstrip("/")
+        self.wages = wages
+        self.clock = clock
+        self.zone = ZoneInfo(timezone)
+        self.identity_ttl = identity_ttl
+
+    # -- templates ---------------------------------------------------------------------------
+
+    def adopt_model_template(self, actor: Actor) -> int:
+        """Copy the shipped model contract into the actor's employer's templates (a new version)."""
+        employer_id = self._employer_of(actor)
+        content = load_model_template()
+        with self.db.transaction() as s:
+            latest = s.execute(
+                select(func.max(LabourContractTemplate.version)).where(
+                    LabourContractTemplate.employer_id == employer_id,
+                    LabourContractTemplate.template_key == content["key"],
+                )
+            ).scalar()
+            row = LabourContractTemplate(
+                employer_id=employer_id,
+                template_key=content["key"],
+                version=(latest or 0) + 1,
+                title=content["title"],
+                content=content,
+                created_by=actor.user_id,
+                created_at=self.clock(),
+            )
+            s.add(row)
+            s.flush()
+            return row.id
+
+    # -- drafting ----------------------------------------------------------------------------
+
+    def create_draft(
+        self,
+        actor: Actor,
+        *,
+        template_id: int,
+        worker_user_id: int,
+        clauses: Mapping[str, Any],
+        due_at: datetime,
+        signing_order: str = WORKER_FIRST,
+        client: ClientInfo = ClientInfo(),
+    ) -> Drafted:
+        """Check the clauses, render the contract once and keep it; ValidationError names a
+        missing mandatory clause (pointer /clauses/<clause>)."""
+        employer_id = self._employer_of(actor)
+        now = self.clock()
+        problems = []
+        if signing_order not in SIGNING_ORDERS:
+            problems.append(FieldProblem("/signing_order", "签署顺序须为用人单位先签或劳动者先签"))
+        if _aware(due_at) <= now:
+            problems.append(FieldProblem("/due_at", "签署截止时间须晚于现在"))
+        if problems:
+            raise ValidationError("无法起草劳动合同", problems)
+        with self.db.transaction() as s:
+            template = s.get(LabourContractTemplate, template_id)
+            if template is None or template.employer_id != employer_id:
+                raise NotFoundError("labour contract template", template_id)
+            org = s.get(Organisation, employer_id)
+            worker = s.get(User, worker_user_id)
+            if org is None:
+                raise NotFoundError("organisation", employer_id)
+            if worker is None or WORKER not in worker.role_codes:
+                raise ValidationError(
+                    "劳动者账号不存在", [FieldProblem("/worker_user_id", "须为已实名注册的劳动者账号")]
+                )
+            merged = apply_defaults(clauses, template.content.get("defaults") or {})
+            self._bind_parties(merged, org, worker)
+            checked = check_clauses(
+                merged, wages=self.wages, region_code=org.region_code, on=now.astimezone(self.zone).date()
+            )
+            code = _verification_code()
+            contract = LabourContract(
+                verification_code=code,
+                employer_id=employer_id,
+                worker_user_id=worker.id,
+                template_id=template.id,
+                template_version=template.version,
+                clauses=checked.clauses,
+                state=DRAFT,
+                signing_order=signing_order,
+                document_sha256="",
+                current_sha256="",
+                starts_on=checked.starts_on,
+                ends_on=checked.ends_on,
+                due_at=due_at,
+                created_by=actor.user_id,
+                created_at=now,
+            )
+            s.add(contract)
+            s.flush()
+            contract.contract_number = f"LC{now.astimezone(self.zone):%Y}{contract.id:08d}"
+            pdf = self.renderer.render_contract(self._render_data(contract, template.content))
+            stored = self.store.put(Bucket.WORKING, pdf, content_type=PDF)
+            contract.document_sha256 = contract.current_sha256 = stored.sha256
+            self._event(
+                s,
+                contract,
+                actor,
+                "drafted",
+                now,
+                client,
+                document_sha256=stored.sha256,
+                template_id=template.id,
+                template_version=template.version,
+                signing_order=signing_order,
+                due_at=due_at,
+                warnings=list(checked.warnings),
+            )
+            return Drafted(contract.id, contract.contract_number, stored.sha256, checked.warnings)
+
+    def _bind_parties(self, clauses: dict[str, Any], org: Organisation, worker: User) -> None:
+        """The employer clause is the organisation's, the worker clause the account holder's."""
+        employer = clauses.setdefault("employer", {})
+        if isinstance(employer, dict):
+            employer.setdefault("name", org.name)
+            if org.uscc:
+                employer.setdefault("uscc", org.uscc)
+            if employer.get("name") and employer["name"] != org.name:
+                raise ValidationError(
+                    "用人单位名称与账号所属单位不符",
+                    [FieldProblem("/clauses/employer/name", f"须为「{org.name}」")],
+                )
+        person = clauses.setdefault("worker", {})
+        if isinstance(person, dict):
+            person.setdefault("name", worker.display_name)
+            rid = str(person.get("resident_id") or "").strip().upper()
+            if worker.resident_id and rid and rid != worker.resident_id.upper():
+                raise ValidationError(
+                    "劳动者身份证号码与其实名账号不符",
+                    [FieldProblem("/clauses/worker/resident_id", "须为该劳动者实名登记的身份证号码")],
+                )
+
+    def _render_data(self, contract: LabourContract, template: Mapping[str, Any]) -> dict[str, Any]:
+        return {
+            "contract_number": contract.contract_number,
+            "verification_url": f"{self.verify_base_url}?code={contract.verification_code}",
+            "verification_code": contract.verification_code,
+            "template": template,
+            "clauses": contract.clauses,
+        }
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def preview(self, actor: Actor, contract_id: int) -> bytes:
+        """The contract as rendered — the very bytes the parties sign."""
+        with self.db.transaction() as s:
+            contract = self._get(s, contract_id)
+            self._may_read(actor, contract)
+            return self.store.get(Bucket.WORKING, contract.document_sha256)
+
+    def download(self, actor: Actor, contract_id: int) -> bytes:
+        """The concluded contract (from the archive), else the document with its signatures so far."""
+        with self.db.transaction() as s:
+            contract = self._get(s, contract_id)
+            self._may_read(actor, contract)
+            if contract.final_file_id is not None:
+                return self._archived(s, contract.final_file_id)
+            return self.store.get(Bucket.WORKING, contract.current_sha256)
+
+    def certificate(self, actor: Actor, contract_id: int) -> bytes:
+        with self.db.transaction() as s:
+            contract = self._get(s, contract_id)
+            self._may_read(actor, contract)
+            if contract.certificate_file_id is None:
+                raise NotFoundError("labour contract certificate", contract_id)
+            return self._archived(s, contract.certificate_file_id)
+
+    def events(self, contract_id: int) -> list[AuditEvent]:
+        """The contract's evidence chain, oldest first."""
+        with self.db.transaction() as s:
+            return list(
+                s.execute(
+                    select(AuditEvent)
+                    .where(AuditEvent.chain == chain_of_contract(contract_id))
+                    .order_by(AuditEvent.seq)
+                ).scalars()
+            )
+
+    # -- the steps ---------------------------------------------------------------------------
+
+    def send(self, actor: Actor, contract_id: int, client: ClientInfo = ClientInfo()) -> None:
+        """Hand the draft to the worker, who is told the process and that it costs nothing."""
+        with self.db.transaction() as s:
+            contract = self._locked(s, contract_id)
+            self._as_employer(actor, contract)
+            self._require(contract, (DRAFT,), "发送")
+            now = self.clock()
+            contract.state, contract.sent_at = SENT, now
+            self._event(
+                s,
+                contract,
+                actor,
+                "sent",
+                now,
+                client,
+                document_sha256=contract.document_sha256,
+                notice=SENT_NOTICE,
+            )
+
+    def request_signing_code(
+        self, actor: Actor, contract_id: int, client: ClientInfo = ClientInfo()
+    ) -> CodeSent:
+        """Send the worker a one-time code to the phone of the account."""
+        with self.db.transaction() as s:
+            contract = self._get(s, contract_id)
+            self._as_worker(actor, contract)
+            self._require(contract, self._worker_may_sign_in(contract), "签名")
+            phone = self._worker_phone(s, contract)
+        return self.phone_codes.request_phone_code(phone, CONTRACT_SIGNING, client.ip)
+
+    def verify_worker_identity(
+        self, actor: Actor, contract_id: int, code: str, client: ClientInfo = ClientInfo()
+    ) -> None:
+        """Check the worker's identity for this contract and record the check as evidence."""
+        with self.db.transaction() as s:
+            contract = self._get(s, contract_id)
+            self._as_worker(actor, contract)
+            self._require(contract, self._worker_may_sign_in(contract), "核验身份")
+            phone = self._worker_phone(s, contract)
+        challenge_id = self.phone_codes.verify_phone_code(phone, code, CONTRACT_SIGNING)
+        with self.db.transaction() as s:
+            contract = self._locked(s, contract_id)
+            self._require(contract, self._worker_may_sign_in(contract), "核验身份")
+            user = s.get(User, contract.worker_user_id)
+            assert user is not None
+            named = contract.clauses["worker"]
+            if (
+                not user.resident_id
+                or user.resident_id.upper() != named["resident_id"]
+                or (user.display_name != named["name"])
+            ):
+                raise PermissionDeniedError("实名信息与合同中的劳动者不一致，不能签署")
+            now = self.clock()
+            identity = {
+                "method": IDENTITY_METHOD,
+                "verified_at": now.isoformat(),
+                "user_id": user.id,
+                "name": user.display_name,
+                "resident_id_masked": mask_resident_id(user.resident_id),
+                "phone_masked": mask_phone(phone),
+                "phone_challenge_id": challenge_id,
+                **client.evidence(),
+            }
+            contract.worker_identity = identity
+            self._event(
+                s,
+                contract,
+                actor,
+                "identity_verified",
+                now,
+                client,
+                identity_method=IDENTITY_METHOD,
+                phone_masked=identity["phone_masked"],
+                resident_id_masked=identity["resident_id_masked"],
+                phone_challenge_id=challenge_id,
+            )
+
+    def worker_sign(self, actor: Actor, contract_id: int, client: ClientInfo = ClientInfo()) -> str:
+        """The worker's personal signature (after a fresh identity check); returns the new state."""
+        with self.db.transaction() as s:
+            contract = self._locked(s, contract_id)
+            self._as_worker(actor, contract)
+            self._require(contract, self._worker_may_sign_in(contract), "签名")
+            now = self.clock()
+            identity = contract.worker_identity or {}
+            verified_at = identity.get("verified_at")
+            if (
+                identity.get("user_id") != actor.user_id
+                or verified_at is None
+                or now - _aware(datetime.fromisoformat(verified_at)) > self.identity_ttl
+            ):
+                raise PermissionDeniedError("请先通过短信验证码核验身份后再签名")
+            worker = contract.clauses["worker"]
+            signer = PersonalSigner(f"user:{contract.worker_user_id}", worker["name"], worker["resident_id"])
+            before = contract.current_sha256
+            signed = self.signer.sign_personally(self._current(contract), signer, WORKER_SIGNATURE_FIELD)
+            stored = self.store.put(Bucket.WORKING, signed, content_type=PDF)
+            contract.current_sha256, contract.worker_signed_at = stored.sha256, now
+            contract.worker_identity = None  # one check, one signature
+            self._event(
+                s,
+                contract,
+                actor,
+                "worker_signed",
+                now,
+                client,
+                identity_method=identity["method"],
+                phone_challenge_id=identity.get("phone_challenge_id"),
+                signed_sha256_before=before,
+                document_sha256=stored.sha256,
+                field=WORKER_SIGNATURE_FIELD,
+            )
+            if contract.signing_order == EMPLOYER_FIRST:
+                self._conclude(s, contract, actor, now, client)
+            else:
+                contract.state = WORKER_SIGNED
+            return contract.state
+
+    def employer_seal(self, actor: Actor, contract_id: int, client: ClientInfo = ClientInfo()) -> str:
+        """The employer's own electronic seal; returns the new state."""
+        with self.db.transaction() as s:
+            contract = self._locked(s, contract_id)
+            self._as_employer(actor, contract)
+            allowed = (SENT,) if contract.signing_order == EMPLOYER_FIRST else (WORKER_SIGNED,)
+            self._require(contract, allowed, "盖章")
+            org = s.get(Organisation, contract.employer_id)
+            assert org is not None
+            now = self.clock()
+            before = contract.current_sha256
+            organisation = OrganisationSigner(f"organisation:{org.id}", org.name, org.uscc)
+            signed = self.signer.seal_for(self._current(contract), organisation, EMPLOYER_SEAL_FIELD)
+            stored = self.store.put(Bucket.WORKING, signed, content_type=PDF)
+            contract.current_sha256, contract.employer_sealed_at = stored.sha256, now
+            self._event(
+                s,
+                contract,
+                actor,
+                "employer_sealed",
+                now,
+                client,
+                signed_sha256_before=before,
+                document_sha256=stored.sha256,
+                field=EMPLOYER_SEAL_FIELD,
+                seal_of=org.name,
+            )
+            if contract.signing_order == WORKER_FIRST:
+                self._conclude(s, contract, actor, now, client)
+            else:
+                contract.state = EMPLOYER_SEALED
+            return contract.state
+
+    def decline(self, actor: Actor, contract_id: int, reason: str, client: ClientInfo = ClientInfo()) -> None:
+        """The worker refuses to sign, saying why."""
+        reason = (reason or "").strip()
+        if not reason:
+            raise ValidationError("请填写拒签理由", [FieldProblem("/reason", "请填写拒签理由")])
+        self._close(actor, contract_id, DECLINED, reason, client, as_worker=True)
+
+    def void(self, actor: Actor, contract_id: int, reason: str, client: ClientInfo = ClientInfo()) -> None:
+        """The employer withdraws the contract; only before the worker has signed."""
+        reason = (reason or "").strip()
+        if not reason:
+            raise ValidationError("请填写作废理由", [FieldProblem("/reason", "请填写作废理由")])
+        self._close(actor, contract_id, VOIDED, reason, client, as_worker=False)
+
+    def expire_due(self, now: datetime | None = None) -> list[int]:
+        """Expire every open contract whose signing deadline has passed; returns their ids."""
+        now = now or self.clock()
+        with self.db.transaction() as s:
+            ids = list(
+                s.execute(
+                    select(LabourContract.id).where(
+                        LabourContract.state.in_(OPEN_STATES), LabourContract.due_at <= now
+                    )
+                ).scalars()
+            )
+        expired = []
+        for contract_id in ids:
+            with self.db.transaction() as s:
+                contract = self._locked(s, contract_id)
+                if contract.state not in OPEN_STATES or _aware(contract.due_at) > now:
+                    continue  # signed or closed meanwhile
+                previous = contract.state
+                contract.state, contract.closed_at, contract.close_reason = EXPIRED, now, "超过签署期限"
+                self._event(
+                    s,
+                    contract,
+                    SYSTEM,
+                    "expired",
+                    now,
+                    ClientInfo(),
+                    previous_state=previous,
+                    due_at=contract.due_at,
+                )
+                expired.append(contract_id)
+        return expired
+
+    # -- concluding --------------------------------------------------------------------------
+
+    def _conclude(
+        self, s: Session, contract: LabourContract, actor: Actor, now: datetime, client: ClientInfo
+    ) -> None:
+        pdf = self._current(contract)
+        report = self.verifier.verify(pdf)
+        names = {sig.field_name for sig in report.signatures}
+        if not report.valid or names != {WORKER_SIGNATURE_FIELD, EMPLOYER_SEAL_FIELD}:
+            raise SealingError(f"labour contract {contract.id}: signatures do not verify: {report.problems}")
+        if any(sig.timestamp is None for sig in report.signatures):
+            raise SealingError(f"labour contract {contract.id}: a signature lacks its trusted timestamp")
+        retention, hold = self._retention(contract, now)
+        final = self._archive(s, contract, pdf, "contract", retention, hold, actor, now)
+        contract.state, contract.concluded_at = CONCLUDED, now
+        contract.final_sha256, contract.final_file_id = final.sha256, final.id
+        signatures = [
+            {
+                "field_name": sig.field_name,
+                "signer": sig.signer,
+                "organisation": sig.organisation,
+                "signed_at": sig.signed_at.isoformat() if sig.signed_at else None,
+                "timestamp": sig.timestamp.isoformat() if sig.timestamp else None,
+                "level": sig.level,
+                "valid": sig.intact and sig.trusted and sig.revoked is not True,
+            }
+            for sig in report.signatures
+        ]
+        self._event(
+            s,
+            contract,
+            actor,
+            "concluded",
+            now,
+            client,
+            document_sha256=final.sha256,
+            signatures=signatures,
+            retain_until=retention.until if retention else None,
+            legal_hold=hold,
+        )
+        certificate_pdf = self.renderer.render_certificate(self._certificate_data(s, contract, signatures))
+        certificate = self._archive(s, contract, certificate_pdf, "certificate", retention, hold, actor, now)
+        contract.certificate_sha256, contract.certificate_file_id = certificate.sha256, certificate.id
+        self._event(s, contract, actor, "certificate_issued", now, client, document_sha256=certificate.sha256)
+        worker = contract.clauses["worker"]
+        filing = LabourUseFiling(
+            employer_id=contract.employer_id,
+            contract_id=contract.id,
+            worker_user_id=contract.worker_user_id,
+            worker_name=worker["name"],
+            resident_id_masked=mask_resident_id(worker["resident_id"]),
+            position=contract.clauses["job"]["position"],
+            term_kind=contract.clauses["term"]["kind"],
+            starts_on=contract.starts_on,
+            ends_on=contract.ends_on,
+            monthly_pay=contract.clauses["pay"]["monthly_amount"],
+            filed_at=now,
+        )
+        s.add(filing)
+        s.flush()
+        self._event(s, contract, actor, "labour_use_filed", now, client, filing_id=filing.id)
+
+    def _retention(self, contract: LabourContract, now: datetime) -> tuple[Retention | None, bool]:
+        """Two years after a fixed term ends; legal hold while the end is not known (art.50)."""
+        return contract_retention(contract.ends_on, now, self.zone)
+
+    def _archive(
+        self,
+        s: Session,
+        contract: LabourContract,
+        pdf: bytes,
+        what: str,
+        retention: Retention | None,
+        hold: bool,
+        actor: Actor,
+        now: datetime,
+    ) -> StoredFile:
+        key = f"labour_contract/{contract.id}/{what}-{hashlib.sha256(pdf).hexdigest()[:16]}.pdf"
+        stored = self.store.put(
+            Bucket.ARCHIVE,
+            pdf,
+            content_type=PDF,
+            key=key,
+            retention=retention,
+            legal_hold=hold,
+            metadata={"labour-contract": str(contract.id), "kind": what},
+        )
+        row = StoredFile(
+            kind=f"labour_contract_{what}",
+            filename=f"{contract.contract_number}-{what}.pdf",
+            content_type=PDF,
+            sha256=stored.sha256,
+            size=stored.size,
+            bucket=str(Bucket.ARCHIVE),
+            object_key=stored.key,
+            version_id=stored.version_id,
+            uploaded_by=actor.user_id,
+            created_at=now,
+            state="stored",
+        )
+        s.add(row)
+        s.flush()
+        return row
+
+    def _certificate_data(
+        self, s: Session, contract: LabourContract, signatures: list[dict[str, Any]]
+    ) -> dict[str, Any]:
+        rows = s.execute(
+            select(AuditEvent)
+            .where(AuditEvent.chain == chain_of_contract(contract.id))
+            .order_by(AuditEvent.seq)
+        ).scalars()
+        events = []
+        for ev in rows:
+            after = ev.after or {}
+            events.append(
+                {
+                    "at": _aware(ev.at).astimezone(self.zone).strftime("%Y-%m-%d %H:%M:%S"),
+                    "action": ev.action,
+                    "actor": ev.actor_label,
+                    "identity_method": after.get("identity_method"),
+                    "client_ip": after.get("client_ip"),
+                    "user_agent": after.get("user_agent"),
+                    "document_sha256": after.get("document_sha256"),
+                }
+            )
+        org = s.get(Organisation, contract.employer_id)
+        assert org is not None and contract.concluded_at is not None and contract.final_sha256 is not None
+        return {
+            "contract_number": contract.contract_number,
+            "verification_url": f"{self.verify_base_url}?code={contract.verification_code}",
+            "verification_code": contract.verification_code,
+            "employer": org.name,
+            "worker": contract.clauses["worker"]["name"],
+            "concluded_at": _aware(contract.concluded_at).astimezone(self.zone).strftime("%Y-%m-%d %H:%M:%S"),
+            "document_sha256": contract.document_sha256,
+            "final_sha256": contract.final_sha256,
+            "events": events,
+            "signatures": signatures,
+        }
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    def _close(
+        self, actor: Actor, contract_id: int, state: str, reason: str, client: ClientInfo, *, as_worker: bool
+    ) -> None:
+        with self.db.transaction() as s:
+            contract = self._locked(s, contract_id)
+            if as_worker:
+                self._as_worker(actor, contract)
+                self._require(contract, self._worker_may_sign_in(contract), "拒签")
+            else:
+                self._as_employer(actor, contract)
+                self._require(contract, (DRAFT, SENT, EMPLOYER_SEALED), "作废")
+            now = self.clock()
+            previous = contract.state
+            contract.state, contract.closed_at, contract.close_reason = state, now, reason
+            self._event(
+                s,
+                contract,
+                actor,
+                state,
+                now,
+                client,
+                previous_state=previous,
+                reason=reason,
+                document_sha256=contract.current_sha256,
+            )
+
+    def _event(
+        self,
+        s: Session,
+        contract: LabourContract,
+        actor: Actor,
+        action: str,
+        at: datetime,
+        client: ClientInfo,
+        **details: Any,
+    ) -> None:
+        after = {"state": contract.state, **client.evidence(), **details}
+        chain = chain_of_contract(contract.id)
+        append_chain_event(s, chain, actor, f"labour_contract.{action}", chain, after, at=at)
+
+    def _employer_of(self, actor: Actor) -> int:
+        if EMPLOYER_AGENT not in actor.roles or actor.organisation_id is None:
+            raise PermissionDeniedError("只有用人单位经办人可以办理劳动合同")
+        return actor.organisation_id
+
+    def _as_employer(self, actor: Actor, contract: LabourContract) -> None:
+        if self._employer_of(actor) != contract.employer_id:
+            raise PermissionDeniedError("不是本单位的劳动合同")
+
+    def _as_worker(self, actor: Actor, contract: LabourContract) -> None:
+        if actor.user_id is None or actor.user_id != contract.worker_user_id or WORKER not in actor.roles:
+            raise PermissionDeniedError("不是您的劳动合同")
+
+    def _may_read(self, actor: Actor, contract: LabourContract) -> None:
+        if EMPLOYER_AGENT in actor.roles and actor.organisation_id == contract.employer_id:
+            return
+        if actor.user_id == contract.worker_user_id and contract.state != DRAFT:
+            return
+        raise PermissionDeniedError("无权查看该劳动合同")
+
+    @staticmethod
+    def _worker_may_sign_in(contract: LabourContract) -> tuple[str, ...]:
+        return (SENT,) if contract.signing_order == WORKER_FIRST else (EMPLOYER_SEALED,)
+
+    @staticmethod
+    def _require(contract: LabourContract, states: tuple[str, ...], action: str) -> None:
+        if contract.state not in states:
+            raise ContractStateError(contract.id, contract.state, action)
+
+    def _worker_phone(self, s: Session, contract: LabourContract) -> str:
+        user = s.get(User, contract.worker_user_id)
+        if user is None or not user.phone:
+            raise ValidationError(
+                "劳动者账号没有登记手机号码，无法发送验证码", [FieldProblem("/phone", "未登记")]
+            )
+        return user.phone
+
+    def _current(self, contract: LabourContract) -> bytes:
+        return self.store.get(Bucket.WORKING, contract.current_sha256)
+
+    def _archived(self, s: Session, file_id: int) -> bytes:
+        row = s.get(StoredFile, file_id)
+        assert row is not None
+        return self.store.get(Bucket(row.bucket), row.object_key, row.version_id)
+
+    @staticmethod
+    def _get(s: Session, contract_id: int) -> LabourContract:
+        contract = s.get(LabourContract, contract_id)
+        if contract is None:
+            raise NotFoundError("labour contract", contract_id)
+        return contract
+
+    @staticmethod
+    def _locked(s: Session, contract_id: int) -> LabourContract:
+        contract = s.execute(
+            select(LabourContract).where(LabourContract.id == contract_id).with_for_update()
+        ).scalar_one_or_none()
+        if contract is None:
+            raise NotFoundError("labour contract", contract_id)
+        return contract
+
+
+def _verification_code() -> str:
+    alphabet = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+    return "LC" + "".join(secrets.choice(alphabet) for _ in range(10))
+
+
+def contract_retention(ends_on: date | None, now: datetime, zone: ZoneInfo) -> tuple[Retention | None, bool]:
+    """Retention of a concluded contract and whether it goes under legal hold (劳动合同法 art.50).
+
+    A fixed term: locked to the end of the day two years after the last day of the contract
+    (counted as integrations/storage/retention.py counts).  Open-ended and task-based contracts
+    have no known end: legal hold, plus two years from now as a floor; when the contract ends,
+    the same bytes are put again with the retention then due (COMPLIANCE only ever extends).
+    """
+    if ends_on is None:
+        start, hold = now.astimezone(zone).date(), True
+    else:
+        start, hold = ends_on, False
+    try:
+        last = start.replace(year=start.year + RETENTION_YEARS)
+    except ValueError:  # 29 February
+        last = start.replace(year=start.year + RETENTION_YEARS, day=28)
+    until = datetime.combine(last + timedelta(days=1), datetime.min.time(), tzinfo=zone)
+    return Retention(until=until), hold

@@ -39,6 +39,9 @@ ACCOUNTS = (
     ("admin", "系统管理员", {ADMIN}),
     ("clerk", "王书记员", {CLERK}),
     ("arbitrator", "李仲裁员", {ARBITRATOR}),
+    # two more, so the collective case's three-arbitrator tribunal can sit (法31)
+    ("arbitrator2", "孙仲裁员", {ARBITRATOR}),
+    ("arbitrator3", "吴仲裁员", {ARBITRATOR}),
     ("head", "张主任", {COMMISSION_HEAD}),
     ("mediator", "赵调解员", {MEDIATOR}),
     ("supervisor", "陈科长", {SUPERVISOR}),

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from tests.support import SECRET
 from workflows.config import ROOT, Settings
 from workflows.db import Database
-from workflows.demo import demo_code, has_data, load_demo
+from workflows.demo import ACCOUNTS, demo_code, has_data, load_demo
 from workflows.identity import authenticate
 from workflows.models import User
 from workflows.system import build_system
@@ -24,7 +24,9 @@ def test_demo_accounts_log_in_and_see_live_cases(db: Database, tmp_path: Path) -
     path = load_demo(system, tmp_path)
     assert has_data(system)
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    passwords = {line.split()[0]: line.split()[1] for line in path.read_text().splitlines()[2:10]}
+    passwords = {
+        line.split()[0]: line.split()[1] for line in path.read_text().splitlines()[2 : 2 + len(ACCOUNTS)]
+    }
     code = demo_code(tmp_path, "clerk")
     with db.transaction() as s:
         clerk = authenticate(s, "clerk", passwords["clerk"], code, SECRET)
@@ -33,7 +35,9 @@ def test_demo_accounts_log_in_and_see_live_cases(db: Database, tmp_path: Path) -
         arbitrator = authenticate(
             s, "arbitrator", passwords["arbitrator"], demo_code(tmp_path, "arbitrator"), SECRET
         )
-        assert len(set(s.scalars(select(User.password_hash)))) == 8  # random, hashed, all distinct
+        assert len(set(s.scalars(select(User.password_hash)))) == len(
+            ACCOUNTS
+        )  # random, hashed, all distinct
     # cases in several stages: to review, to serve (tribunal with the head), hearing to schedule
     assert sorted(t.name for t in system.tasks.inbox(clerk)) == ["review_application", "serve_respondent"]
     assert [t.name for t in system.tasks.inbox(arbitrator)] == [

@@ -10,10 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from documents import Renderer, ensure_fonts
+from documents.contracts import ContractRenderer
 from integrations.sms.factory import sms_sender_from_url
 from integrations.sms.outbox import OutboxSmsSender
 from integrations.storage.factory import store_from_url
 from signing.config import Signing, SigningConfig, open_signing
+from signing.contracts import ContractSigningService
 from workflows.config import Settings
 from workflows.ports import DocumentAdapters, DocumentStore, SmsSender
 
@@ -43,6 +45,8 @@ def open_documents(settings: Settings, *, start_tsa: bool = True) -> DocumentSid
         store=store,
         verifier=signing.verifier,
         verify_base_url=settings.public_url.rstrip("/") + "/verify",
+        contract_renderer=ContractRenderer(),
+        contract_signer=ContractSigningService(signing.sealer, signing.pki),
     )
     return DocumentSide(adapters, signing, store)
 

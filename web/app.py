@@ -64,6 +64,11 @@ def create_app(settings: Settings | None = None, system: System | None = None) -
     from web.oversight import bp as oversight
 
     app.register_blueprint(oversight)
+    from web.contracts_employer import bp as contracts_employer
+    from web.contracts_worker import bp as contracts_worker
+
+    app.register_blueprint(contracts_employer)
+    app.register_blueprint(contracts_worker)
 
     @app.errorhandler(LaborcaseError)
     def domain_error(error: LaborcaseError) -> Any:

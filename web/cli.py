@@ -97,6 +97,63 @@ def audit_verify() -> None:
     click.echo("audit trail intact")
 
 
+@main.group("api-keys")
+def api_keys() -> None:
+    """Employers' API keys for HR systems (the contracts API)."""
+
+
+@api_keys.command("issue")
+@click.option("--employer-id", type=int, required=True)
+@click.option("--agent", "agent_username", required=True, help="username of the employer's agent it acts for")
+@click.option("--label", required=True)
+@click.option("--scope", "scopes", multiple=True, required=True, help="contracts:read, :write or :send")
+@click.option("--days", type=int, default=365, show_default=True, help="valid for (at most 731)")
+def api_keys_issue(
+    employer_id: int, agent_username: str, label: str, scopes: tuple[str, ...], days: int
+) -> None:
+    """Issue a key; it is printed once and only its HMAC is kept."""
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import select
+
+    from workflows.api_keys import issue_key
+    from workflows.models import User
+
+    system = _system()
+    try:
+        with system.db.transaction() as s:
+            agent_id = s.execute(select(User.id).where(User.username == agent_username)).scalar_one_or_none()
+            issued = issue_key(
+                s,
+                SYSTEM,
+                secret_key=system.settings.secret_key,
+                label=label,
+                scopes=list(scopes),
+                employer_id=employer_id,
+                agent_user_id=agent_id,
+                expires_at=datetime.now(UTC) + timedelta(days=days),
+            )
+    except LaborcaseError as exc:
+        _fail(exc)
+    click.echo(f"issued {issued.view.key_id}, valid until {issued.view.expires_at:%Y-%m-%d}")
+    click.echo(f"key (shown once): {issued.key}")
+
+
+@api_keys.command("revoke")
+@click.argument("key_id")
+def api_keys_revoke(key_id: str) -> None:
+    """Revoke a key at once and for good."""
+    from workflows.api_keys import revoke_key
+
+    system = _system()
+    try:
+        with system.db.transaction() as s:
+            revoke_key(s, SYSTEM, key_id)
+    except LaborcaseError as exc:
+        _fail(exc)
+    click.echo(f"revoked {key_id}")
+
+
 @main.command("create-user")
 @click.option("--username", required=True)
 @click.option("--name", "display_name", required=True)

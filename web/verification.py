@@ -15,7 +15,8 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length, Regexp
 
-from web.auth import issuing
+from web.auth import issuing, system
+from workflows.contract_views import ContractPublicRecord, ContractViews
 from workflows.errors import DocumentRejectedError, NotFoundError
 from workflows.issuing import PublicRecord, UploadCheck
 
@@ -37,6 +38,8 @@ def verify_form() -> Any:
     code_form, upload_form = CodeForm(prefix="c"), UploadForm(prefix="u")
     check: UploadCheck | None = None
     error: str | None = None
+    if request.method == "GET" and request.args.get("code"):  # a labour contract's QR link: ?code=
+        return redirect(url_for("verification.verify_code", code=request.args["code"].strip()))
     if request.method == "POST":
         if "c-code" in request.form and code_form.validate_on_submit():
             code = (code_form.code.data or "").strip()
@@ -51,7 +54,13 @@ def verify_form() -> Any:
     status = 422 if error else 200
     return (
         render_template(
-            "verify.html", code_form=code_form, upload_form=upload_form, check=check, error=error, record=None
+            "verify.html",
+            code_form=code_form,
+            upload_form=upload_form,
+            check=check,
+            error=error,
+            record=None,
+            contract=None,
         ),
         status,
     )
@@ -59,18 +68,23 @@ def verify_form() -> Any:
 
 @bp.route("/verify/<code>")
 def verify_code(code: str) -> Any:
-    record: PublicRecord | None
+    record: PublicRecord | None = None
+    contract: ContractPublicRecord | None = None
     try:
-        record = issuing().lookup(code)
+        if code.strip().upper().startswith("LC"):  # labour contracts' codes (workflows.contracts)
+            contract = ContractViews(system().db).public_record(code)
+        else:
+            record = issuing().lookup(code)
     except NotFoundError:
-        record = None
+        pass
     page = render_template(
         "verify.html",
         code_form=CodeForm(prefix="c", formdata=None, data={"code": code}),
         upload_form=UploadForm(prefix="u"),
         check=None,
-        error=None if record else _("未找到该核验码对应的文书"),
+        error=None if record or contract else _("未找到该核验码对应的文书"),
         record=record,
+        contract=contract,
         code=code,
     )
-    return page, (200 if record else 404)
+    return page, (200 if record or contract else 404)

@@ -746,3 +746,34 @@ class LabourUseFiling(Base):
     ends_on: Mapped[date | None] = mapped_column(Date)
     monthly_pay: Mapped[str] = mapped_column(String(20))
     filed_at: Mapped[datetime]
+
+
+# ---------------------------------------------------------------------------
+# Employers' API keys (HR systems calling /api/v1/employer)
+# ---------------------------------------------------------------------------
+
+
+class EmployerApiKey(Base):
+    """A key an employer's HR system presents as `Authorization: Bearer lcek_<key_id>_<secret>`.
+
+    Bound to one employer and to the agent it acts for (who answers for what it does); only an
+    HMAC of the whole key is stored, `key_id` is its public part for lookup.  Scopes limit it
+    to some of the agent's powers; it stops working when revoked, expired, or when the agent
+    is disabled or no longer an agent of that employer.
+    """
+
+    __tablename__ = "employer_api_key"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    key_id: Mapped[str] = mapped_column(String(16), unique=True)
+    employer_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    label: Mapped[str] = mapped_column(String(120))
+    scopes: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+    revoked_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    last_used_at: Mapped[datetime | None]
+    last_used_ip: Mapped[str | None] = mapped_column(String(45))

@@ -259,3 +259,6 @@ class DocumentAdapters:
     store: DocumentStore
     verifier: Verifier
     verify_base_url: str
+    #: labour contracts (workflows.contracts): their renderer and the parties' signer, when wired
+    contract_renderer: ContractRenderer | None = None
+    contract_signer: ContractSigner | None = None

@@ -13,6 +13,7 @@ from workflows.cases import CaseService
 from workflows.collective import CollectiveService
 from workflows.config import Settings
 from workflows.continuation import ContinuationService
+from workflows.contracts import ContractService
 from workflows.db import Database
 from workflows.deadline_service import DeadlineService
 from workflows.defence import DefenceService
@@ -71,6 +72,7 @@ class System:
     issuing: IssuingService | None = None  # None until document adapters are wired in
     evidence: EvidenceService | None = None  # None until a document store is wired in
     registration: RegistrationService | None = None  # None until an SMS sender is wired in
+    contracts: ContractService | None = None  # None until contract adapters and SMS are wired in
 
     def bootstrap(self) -> list[ProcessDefinition]:
         """Migrate the schema and deploy the process folders (a no-op when nothing changed)."""
@@ -125,6 +127,28 @@ def build_system(
         if store is None
         else EvidenceService(db, store, max_bytes=settings.evidence_max_bytes, clock=clock)
     )
+    registration = (
+        None if sms is None else RegistrationService(db, sms, secret_key=settings.secret_key, clock=clock)
+    )
+    contracts = (
+        None
+        if documents is None
+        or documents.contract_renderer is None
+        or documents.contract_signer is None
+        or registration is None
+        else ContractService(
+            db,
+            documents.contract_renderer,
+            documents.contract_signer,
+            documents.store,
+            documents.verifier,
+            phone_codes=registration,
+            verify_base_url=documents.verify_base_url,
+            wages=wages,
+            clock=clock,
+            timezone=settings.timezone,
+        )
+    )
     tasks = TaskService(db, definitions, runtime)
     hearings = HearingService(db, definitions, runtime, tasks)
     return System(
@@ -154,7 +178,6 @@ def build_system(
         oversight=OversightService(db, clock, settings.due_soon_days),
         issuing=issuing,
         evidence=evidence,
-        registration=None
-        if sms is None
-        else RegistrationService(db, sms, secret_key=settings.secret_key, clock=clock),
+        registration=registration,
+        contracts=contracts,
     )

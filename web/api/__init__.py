@@ -52,9 +52,11 @@ def register_api(app: Flask, csrf: CSRFProtect) -> LaborcaseApi:
     api.spec.components.security_scheme("apiKey", {"type": "apiKey", "in": "header", "name": "X-API-Key"})
     from web.api import (
         admin,
+        api_keys,
         auth,
         cases,
         collective,
+        contracts,
         deadlines,
         documents,
         evidence,
@@ -64,6 +66,7 @@ def register_api(app: Flask, csrf: CSRFProtect) -> LaborcaseApi:
         verify,
     )
 
+    api.spec.components.security_scheme(api_keys.EMPLOYER_KEY_SCHEME, api_keys.EMPLOYER_KEY_SECURITY_SCHEME)
     for module in (
         auth,
         registration,
@@ -76,6 +79,8 @@ def register_api(app: Flask, csrf: CSRFProtect) -> LaborcaseApi:
         documents,
         verify,
         admin,
+        api_keys,
+        contracts,
     ):
         csrf.exempt(module.blp)
         api.register_blueprint(module.blp, url_prefix=f"/api/v1{module.PREFIX}")

@@ -523,6 +523,173 @@ EN = {
         "damages: if the employer does not pay by the agreed date, you may apply to the court for a "
         "payment order with the agreement (art. 16), or apply for arbitration."
     ),
+    # electronic labour contracts (web/contracts_employer.py, web/contracts_worker.py, /verify)
+    "%(days)s 天内": "within %(days)s days",
+    "下载合同": "Download the contract",
+    "下载签署完成证明": "Download the completion certificate",
+    "不定时工作制": "Flexible working hours",
+    "不知道身份证号码时，按注册手机号码查找": (
+        "Without the resident ID, the account is found by its phone number"
+    ),
+    "与劳动者实名注册的信息一致": "As in the worker's real-name registration",
+    (
+        "以下每一部分都是劳动合同法第十七条规定的必备条款，缺少任何一项都不能生成合同。"
+        "合同生成后可预览，预览的 PDF 就是双方签署的文本。"
+    ): (
+        "Each part below is a mandatory clause of art. 17 of the Labour Contract Law; without any of "
+        "them no contract is made. The preview PDF is exactly the text both parties sign."
+    ),
+    "以完成一定工作任务为期限": "Until a defined task is completed",
+    "以本单位的电子印章签署此合同（附可信时间戳）。": (
+        "Sign this contract with the employer's own electronic seal (with a trusted timestamp)."
+    ),
+    "休息休假": "Rest and leave",
+    "住址": "Address",
+    "住所": "Domicile",
+    "作废合同": "Void the contract",
+    "作废理由（劳动者签名前可作废）": "Reason for voiding (possible until the worker signs)",
+    "先阅读合同全文（下方“查看合同”）。": 'Read the whole contract first ("View the contract" below).',
+    "加盖单位电子印章": "Apply the employer's e-seal",
+    "劳动保护": "Labour protection",
+    "劳动保护、劳动条件和职业危害防护（劳动合同法第十七条第一款第八项）": (
+        "Labour protection, working conditions and occupational hazards (art. 17 para. 1 item 8)"
+    ),
+    "劳动合同": "Labour contract",
+    "劳动合同已作废。": "The contract has been voided.",
+    "劳动合同已订立。": "The contract is concluded.",
+    "劳动合同期限（劳动合同法第十七条第一款第三项）": "Term of the contract (art. 17 para. 1 item 3)",
+    "劳动合同草稿已生成：请预览后发送给劳动者。": "Draft created: preview it, then send it to the worker.",
+    "劳动报酬（劳动合同法第十七条第一款第六项）": "Pay (art. 17 para. 1 item 6)",
+    "劳动条件": "Working conditions",
+    "劳动者先签名，用人单位后盖章": "The worker signs first, then the employer seals",
+    "劳动者已拒签": "Declined by the worker",
+    "劳动者已签名": "Signed by the worker",
+    "劳动者的姓名、住址和居民身份证号码（劳动合同法第十七条第一款第二项）": (
+        "The worker's name, address and resident ID number (art. 17 para. 1 item 2)"
+    ),
+    "劳动者签名": "Worker signed",
+    "劳动者（个人签名）": "Worker (personal signature)",
+    "单位盖章": "Employer sealed",
+    "发送后，劳动者会在其账号中看到签署流程说明（免费，可随时查看、下载、打印），核验身份后签名。": (
+        "Once sent, the worker sees in their account how signing works (free of charge; view, "
+        "download and print at any time), proves identity and signs."
+    ),
+    "发送给劳动者": "Send to the worker",
+    "合同期限": "Term",
+    "合同编号": "Contract number",
+    "固定期限": "Fixed term",
+    "如不同意合同内容，可以拒绝签署并说明理由。": "If you do not agree, you may decline to sign and say why.",
+    "尚未签署": "Not signed yet",
+    "居民身份证号码": "Resident ID number",
+    "工作任务（以完成一定工作任务为期限）": "The task (for a task-based term)",
+    "工作内容": "Duties",
+    "工作内容和工作地点（劳动合同法第十七条第一款第四项）": "Work and place of work (art. 17 para. 1 item 4)",
+    "工作地点": "Place of work",
+    "工作地行政区划代码": "Region code of the place of work",
+    "工作岗位": "Position",
+    "工作时间和休息休假（劳动合同法第十七条第一款第五项）": (
+        "Working time, rest and leave (art. 17 para. 1 item 5)"
+    ),
+    "工时制度": "Working-time system",
+    "工资支付周期": "Pay period",
+    "已作废": "Voided",
+    "已加盖本单位电子印章，等待劳动者签名。": (
+        "Sealed with the employer's e-seal; waiting for the worker's signature."
+    ),
+    "已发送给劳动者：劳动者将在其账号中看到签署流程并签名。": (
+        "Sent to the worker, who will see in their account how to sign."
+    ),
+    "已订立": "Concluded",
+    "已过期": "Expired",
+    "待我签署": "To sign",
+    "待签署": "Awaiting signature",
+    "您已拒绝签署，理由已告知用人单位。": "You declined to sign; the employer has been told your reason.",
+    "您已签名。用人单位盖章后合同订立，届时您会在此看到并可下载。": (
+        "You have signed. Once the employer seals it the contract is concluded; you will see it here "
+        "and can download it."
+    ),
+    "我已阅读并同意本合同，同意以电子方式签署": (
+        "I have read and agree to this contract and to signing it electronically"
+    ),
+    "我的劳动合同": "My labour contracts",
+    "或：注册手机号码": "Or: registered phone number",
+    "拒绝签署": "Decline to sign",
+    "拒绝签署的理由": "Reason for declining",
+    "按半月": "Twice a month",
+    "按周": "Weekly",
+    "按日": "Daily",
+    "按月": "Monthly",
+    "按示范文本起草劳动合同": "Draft a contract from the model text",
+    "无固定期限": "Open-ended",
+    "月工资（元）": "Monthly pay (yuan)",
+    "有效：双方已签署，合同已订立": "Valid: signed by both parties, the contract is concluded",
+    "期限类型": "Kind of term",
+    "查看合同": "View the contract",
+    "标准工时制": "Standard working hours",
+    "核验身份并签名": "Verify identity and sign",
+    (
+        "核验身份：点击“获取验证码”，我们向您注册的手机发送 6 位短信验证码；"
+        "同时核对您实名注册的姓名和身份证号码与合同一致。核验记录会保存为签署证据。"
+    ): (
+        'Prove your identity: tap "Get code" and we text a 6-digit code to your registered phone; '
+        "the name and resident ID of your real-name account are checked against the contract. The "
+        "check is kept as evidence of the signature."
+    ),
+    "每月发薪日": "Payday of the month",
+    "没有待签署的劳动合同。": "No contracts to sign.",
+    "法定代表人或者主要负责人": "Legal representative or principal",
+    "特殊工时审批文号（非标准工时制）": "Approval number (non-standard working hours)",
+    "生成合同草稿": "Create the draft",
+    "用于核对当地最低工资标准，如 110108": "To check the local minimum wage, e.g. 110108",
+    "用人单位先盖章，劳动者后签名": "The employer seals first, then the worker signs",
+    "用人单位加盖电子印章并加盖可信时间戳后，合同订立生效，您会在这里看到。": (
+        "When the employer has applied its e-seal with a trusted timestamp, the contract takes effect; "
+        "you will see it here."
+    ),
+    "用人单位已盖章": "Sealed by the employer",
+    "用人单位的名称、住所和法定代表人或者主要负责人（劳动合同法第十七条第一款第一项）": (
+        "The employer's name, domicile and legal representative or principal (art. 17 para. 1 item 1)"
+    ),
+    "用人单位（电子印章）": "Employer (e-seal)",
+    "电子劳动合同": "Electronic labour contracts",
+    "社会保险约定": "Social insurance",
+    "社会保险（劳动合同法第十七条第一款第七项）": "Social insurance (art. 17 para. 1 item 7)",
+    "签署": "Signing",
+    "签署不收取任何费用。您可随时在本页免费查看、下载和打印合同，也可要求用人单位提供免费的盖章纸质文本。": (
+        "Signing is free of charge. You can view, download and print the contract on this page at any "
+        "time, free, and ask the employer for a free stamped paper copy."
+    ),
+    "签署人": "Signer",
+    "签署完成，劳动合同已订立。您可随时免费查看、下载和打印。": (
+        "Signed: the contract is concluded. You can view, download and print it at any time, free."
+    ),
+    "签署截止": "Sign by",
+    "签署方": "Party",
+    "签署时间": "Signed at",
+    "签署期限": "Time to sign",
+    "签署顺序": "Signing order",
+    "签署须知": "How signing works",
+    "终止日期（固定期限）": "End date (fixed term)",
+    "综合计算工时工作制": "Comprehensive working hours",
+    "职业危害防护": "Occupational hazard protection",
+    "草稿": "Draft",
+    "订立时间": "Concluded at",
+    "试用期月工资（元）": "Monthly pay during probation (yuan)",
+    "试用期（月）": "Probation (months)",
+    "请先阅读合同，并勾选同意以电子方式签署": (
+        "Read the contract and tick that you agree to sign electronically"
+    ),
+    "请在此前签署": "Please sign by",
+    "请输入短信中的6位验证码": "Enter the 6-digit code from the text message",
+    "起草劳动合同": "Draft a labour contract",
+    "起草劳动合同（通用示范文本）": "Draft a labour contract (general model text)",
+    "输入验证码并确认，即以您本人的电子签名签署合同。": (
+        "Enter the code and confirm: you sign the contract with your own electronic signature."
+    ),
+    "还没有劳动合同。": "No labour contracts yet.",
+    "还没有已订立的劳动合同。": "No concluded contracts yet.",
+    "预览合同（PDF，即签署的文本）": "Preview (PDF: the text that is signed)",
+    "验证码 %(minutes)s 分钟内有效。": "The code is valid for %(minutes)s minutes.",
 }
 
 

@@ -152,8 +152,11 @@ def _load(schema: Schema, data: Mapping[str, Any], what: str) -> dict[str, Any]:
     return loaded
 
 
+_CONTRACT_SCHEMA = LabourContractSchema()  # schemas are reusable; building one costs more than a load
+
+
 def validate_contract(data: Mapping[str, Any]) -> dict[str, Any]:
-    return _load(LabourContractSchema(), data, "labour_contract")
+    return _load(_CONTRACT_SCHEMA, data, "labour_contract")
 
 
 # -- the contract ----------------------------------------------------------------------------
@@ -376,6 +379,8 @@ class CertificateSchema(_Loose):
     signatures = fields.List(fields.Nested(SignatureSchema), required=True)
 
 
+_CERTIFICATE_SCHEMA = CertificateSchema()
+
 ACTIONS = {
     "labour_contract.drafted": "起草合同",
     "labour_contract.sent": "发送合同并告知劳动者签署流程及查看、下载方式（免费）",
@@ -404,7 +409,7 @@ def _event_lines(events: Sequence[Mapping[str, Any]]) -> list[str]:
 
 def render_certificate(data: Mapping[str, Any]) -> bytes:
     """The completion certificate (签署完成证明) as PDF/A-2b."""
-    d = _load(CertificateSchema(), data, "labour_contract_certificate")
+    d = _load(_CERTIFICATE_SCHEMA, data, "labour_contract_certificate")
     story: list[Flowable] = [
         Para("电子劳动合同签署完成证明", TITLE),
         Spacer(1, LINE * 0.5),

@@ -26,7 +26,7 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -137,6 +137,41 @@ class Drafted:
     warnings: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class BulkRow:
+    """One contract of a bulk send (a parsed spreadsheet line)."""
+
+    template_id: int
+    worker_user_id: int
+    clauses: Mapping[str, Any]
+    due_at: datetime
+    signing_order: str = WORKER_FIRST
+
+
+@dataclass(frozen=True)
+class BulkResult:
+    """The outcome of one row: `drafted` when drafted and sent, else the message and problems."""
+
+    row: int
+    drafted: Drafted | None
+    error: str | None = None
+    problems: tuple[FieldProblem, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return self.drafted is not None
+
+
+def _check_draft_options(signing_order: str, due_at: datetime, now: datetime) -> None:
+    problems = []
+    if signing_order not in SIGNING_ORDERS:
+        problems.append(FieldProblem("/signing_order", "签署顺序须为用人单位先签或劳动者先签"))
+    if _aware(due_at) <= now:
+        problems.append(FieldProblem("/due_at", "签署截止时间须晚于现在"))
+    if problems:
+        raise ValidationError("无法起草劳动合同", problems)
+
+
 def chain_of_contract(contract_id: int) -> str:
     return f"labour_contract:{contract_id}"
 
@@ -223,69 +258,133 @@ class ContractService:
         missing mandatory clause (pointer /clauses/<clause>)."""
         employer_id = self._employer_of(actor)
         now = self.clock()
-        problems = []
-        if signing_order not in SIGNING_ORDERS:
-            problems.append(FieldProblem("/signing_order", "签署顺序须为用人单位先签或劳动者先签"))
-        if _aware(due_at) <= now:
-            problems.append(FieldProblem("/due_at", "签署截止时间须晚于现在"))
-        if problems:
-            raise ValidationError("无法起草劳动合同", problems)
+        _check_draft_options(signing_order, due_at, now)
         with self.db.transaction() as s:
-            template = s.get(LabourContractTemplate, template_id)
-            if template is None or template.employer_id != employer_id:
-                raise NotFoundError("labour contract template", template_id)
-            org = s.get(Organisation, employer_id)
-            worker = s.get(User, worker_user_id)
-            if org is None:
-                raise NotFoundError("organisation", employer_id)
-            if worker is None or WORKER not in worker.role_codes:
-                raise ValidationError(
-                    "劳动者账号不存在", [FieldProblem("/worker_user_id", "须为已实名注册的劳动者账号")]
-                )
-            merged = apply_defaults(clauses, template.content.get("defaults") or {})
-            self._bind_parties(merged, org, worker)
-            checked = check_clauses(
-                merged, wages=self.wages, region_code=org.region_code, on=now.astimezone(self.zone).date()
+            template = self._template(s, employer_id, template_id)
+            _, drafted = self._draft(
+                s, actor, employer_id, template, worker_user_id, clauses, due_at, signing_order, now, client
             )
-            code = _verification_code()
-            contract = LabourContract(
-                verification_code=code,
-                employer_id=employer_id,
-                worker_user_id=worker.id,
-                template_id=template.id,
-                template_version=template.version,
-                clauses=checked.clauses,
-                state=DRAFT,
-                signing_order=signing_order,
-                document_sha256="",
-                current_sha256="",
-                starts_on=checked.starts_on,
-                ends_on=checked.ends_on,
-                due_at=due_at,
-                created_by=actor.user_id,
-                created_at=now,
+            return drafted
+
+    def send_bulk(
+        self,
+        actor: Actor,
+        rows: Sequence[BulkRow],
+        *,
+        client: ClientInfo = ClientInfo(),
+        batch_size: int = 50,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> list[BulkResult]:
+        """Draft and send one contract per row (a parsed CSV/XLSX line); one result per row, in order.
+
+        Each row is all or nothing: drafted *and* sent, or refused with its problems (the pointers
+        of `ValidationError`, prefixed /rows/<index>) and nothing of it kept.  Rows are written in
+        transactions of `batch_size` (a savepoint per row); `progress(done, total)` after each
+        batch.  An unexpected failure (database, storage) rolls back its batch and propagates;
+        earlier batches stay sent.
+        """
+        employer_id = self._employer_of(actor)
+        results: list[BulkResult] = []
+        for first in range(0, len(rows), max(1, batch_size)):
+            batch = rows[first : first + max(1, batch_size)]
+            templates: dict[int, LabourContractTemplate] = {}  # loaded once per batch (per session)
+            with self.db.transaction() as s:
+                for index, row in enumerate(batch, first):
+                    now = self.clock()
+                    try:
+                        _check_draft_options(row.signing_order, row.due_at, now)
+                        with s.begin_nested():
+                            template = templates.get(row.template_id)
+                            if template is None:
+                                template = templates[row.template_id] = self._template(
+                                    s, employer_id, row.template_id
+                                )
+                            contract, drafted = self._draft(
+                                s, actor, employer_id, template, row.worker_user_id, row.clauses,
+                                row.due_at, row.signing_order, now, client,
+                            )  # fmt: skip
+                            self._send(s, contract, actor, now, client)
+                    except (ValidationError, NotFoundError) as e:
+                        problems = getattr(e, "problems", None) or [FieldProblem("", str(e))]
+                        where = tuple(FieldProblem(f"/rows/{index}{p.pointer}", p.message) for p in problems)
+                        results.append(BulkResult(index, None, str(e), where))
+                        continue
+                    results.append(BulkResult(index, drafted))
+            if progress is not None:
+                progress(len(results), len(rows))
+        return results
+
+    def _template(self, s: Session, employer_id: int, template_id: int) -> LabourContractTemplate:
+        template = s.get(LabourContractTemplate, template_id)
+        if template is None or template.employer_id != employer_id:
+            raise NotFoundError("labour contract template", template_id)
+        return template
+
+    def _draft(
+        self,
+        s: Session,
+        actor: Actor,
+        employer_id: int,
+        template: LabourContractTemplate,
+        worker_user_id: int,
+        clauses: Mapping[str, Any],
+        due_at: datetime,
+        signing_order: str,
+        now: datetime,
+        client: ClientInfo,
+    ) -> tuple[LabourContract, Drafted]:
+        org = s.get(Organisation, employer_id)
+        worker = s.get(User, worker_user_id)
+        if org is None:
+            raise NotFoundError("organisation", employer_id)
+        if worker is None or WORKER not in worker.role_codes:
+            raise ValidationError(
+                "劳动者账号不存在", [FieldProblem("/worker_user_id", "须为已实名注册的劳动者账号")]
             )
-            s.add(contract)
-            s.flush()
-            contract.contract_number = f"LC{now.astimezone(self.zone):%Y}{contract.id:08d}"
-            pdf = self.renderer.render_contract(self._render_data(contract, template.content))
-            stored = self.store.put(Bucket.WORKING, pdf, content_type=PDF)
-            contract.document_sha256 = contract.current_sha256 = stored.sha256
-            self._event(
-                s,
-                contract,
-                actor,
-                "drafted",
-                now,
-                client,
-                document_sha256=stored.sha256,
-                template_id=template.id,
-                template_version=template.version,
-                signing_order=signing_order,
-                due_at=due_at,
-                warnings=list(checked.warnings),
-            )
-            return Drafted(contract.id, contract.contract_number, stored.sha256, checked.warnings)
+        merged = apply_defaults(clauses, template.content.get("defaults") or {})
+        self._bind_parties(merged, org, worker)
+        checked = check_clauses(
+            merged, wages=self.wages, region_code=org.region_code, on=now.astimezone(self.zone).date()
+        )
+        code = _verification_code()
+        contract = LabourContract(
+            verification_code=code,
+            employer_id=employer_id,
+            worker_user_id=worker.id,
+            template_id=template.id,
+            template_version=template.version,
+            clauses=checked.clauses,
+            state=DRAFT,
+            signing_order=signing_order,
+            document_sha256="",
+            current_sha256="",
+            starts_on=checked.starts_on,
+            ends_on=checked.ends_on,
+            due_at=due_at,
+            created_by=actor.user_id,
+            created_at=now,
+        )
+        s.add(contract)
+        s.flush()
+        contract.contract_number = f"LC{now.astimezone(self.zone):%Y}{contract.id:08d}"
+        pdf = self.renderer.render_contract(self._render_data(contract, template.content))
+        stored = self.store.put(Bucket.WORKING, pdf, content_type=PDF)
+        contract.document_sha256 = contract.current_sha256 = stored.sha256
+        self._event(
+            s,
+            contract,
+            actor,
+            "drafted",
+            now,
+            client,
+            document_sha256=stored.sha256,
+            template_id=template.id,
+            template_version=template.version,
+            signing_order=signing_order,
+            due_at=due_at,
+            warnings=list(checked.warnings),
+        )
+        return contract, Drafted(contract.id, contract.contract_number, stored.sha256, checked.warnings)
 
     def _bind_parties(self, clauses: dict[str, Any], org: Organisation, worker: User) -> None:
         """The employer clause is the organisation's, the worker clause the account holder's."""
@@ -363,18 +462,22 @@ class ContractService:
             contract = self._locked(s, contract_id)
             self._as_employer(actor, contract)
             self._require(contract, (DRAFT,), "发送")
-            now = self.clock()
-            contract.state, contract.sent_at = SENT, now
-            self._event(
-                s,
-                contract,
-                actor,
-                "sent",
-                now,
-                client,
-                document_sha256=contract.document_sha256,
-                notice=SENT_NOTICE,
-            )
+            self._send(s, contract, actor, self.clock(), client)
+
+    def _send(
+        self, s: Session, contract: LabourContract, actor: Actor, now: datetime, client: ClientInfo
+    ) -> None:
+        contract.state, contract.sent_at = SENT, now
+        self._event(
+            s,
+            contract,
+            actor,
+            "sent",
+            now,
+            client,
+            document_sha256=contract.document_sha256,
+            notice=SENT_NOTICE,
+        )
 
     def request_signing_code(
         self, actor: Actor, contract_id: int, client: ClientInfo = ClientInfo()
@@ -470,7 +573,7 @@ class ContractService:
                 field=WORKER_SIGNATURE_FIELD,
             )
             if contract.signing_order == EMPLOYER_FIRST:
-                self._conclude(s, contract, actor, now, client)
+                self._conclude(s, contract, actor, now, client, signed)
             else:
                 contract.state = WORKER_SIGNED
             return contract.state
@@ -503,7 +606,7 @@ class ContractService:
                 seal_of=org.name,
             )
             if contract.signing_order == WORKER_FIRST:
-                self._conclude(s, contract, actor, now, client)
+                self._conclude(s, contract, actor, now, client, signed)
             else:
                 contract.state = EMPLOYER_SEALED
             return contract.state
@@ -557,9 +660,15 @@ class ContractService:
     # -- concluding --------------------------------------------------------------------------
 
     def _conclude(
-        self, s: Session, contract: LabourContract, actor: Actor, now: datetime, client: ClientInfo
+        self,
+        s: Session,
+        contract: LabourContract,
+        actor: Actor,
+        now: datetime,
+        client: ClientInfo,
+        pdf: bytes,
     ) -> None:
-        pdf = self._current(contract)
+        """Verify the signed PDF (the bytes just stored as the current document), archive, file."""
         report = self.verifier.verify(pdf)
         names = {sig.field_name for sig in report.signatures}
         if not report.valid or names != {WORKER_SIGNATURE_FIELD, EMPLOYER_SEAL_FIELD}:

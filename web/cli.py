@@ -246,7 +246,12 @@ def worker(poll: float) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
     run_worker(
-        system.timers, system.deadlines, poll_seconds=poll, should_stop=stop.is_set, issuing=system.issuing
+        system.timers,
+        system.deadlines,
+        poll_seconds=poll,
+        should_stop=stop.is_set,
+        issuing=system.issuing,
+        contracts=system.contracts,
     )
 
 
@@ -280,6 +285,7 @@ def serve(host: str, port: int, threads: int, demo: bool, with_worker: bool) -> 
                 "deadlines": system.deadlines,
                 "should_stop": stop.is_set,
                 "issuing": system.issuing,
+                "contracts": system.contracts,
             },
             name="laborcase-worker",
             daemon=True,

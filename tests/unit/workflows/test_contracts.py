@@ -11,6 +11,7 @@ from sqlalchemy import select
 from integrations.storage.local import LocalFolderDocumentStore
 from signing.config import Signing
 from tests.contract_support import sample_clauses
+from tests.support import fixture_system
 from workflows import audit
 from workflows.contract_clauses import CLAUSES, check_clauses
 from workflows.contracts import ContractStateError
@@ -19,6 +20,7 @@ from workflows.errors import PermissionDeniedError, ValidationError
 from workflows.minimum_wages import MinimumWages
 from workflows.models import LabourContract, LabourUseFiling
 from workflows.runtime import utcnow
+from workflows.worker import run_worker
 
 from .contract_fixtures import DESK, PHONE, Setup, build, conclude, draft, worker_proves_identity
 
@@ -280,3 +282,22 @@ def test_a_draft_for_another_workers_resident_id_is_refused(setup: Setup) -> Non
             due_at=utcnow() + timedelta(days=3),
         )
     assert caught.value.problems[0].pointer == "/clauses/worker/resident_id"
+
+
+def test_the_worker_loop_expires_contracts_left_unsigned(setup: Setup, db: Database, tmp_path: Path) -> None:
+    svc, p = setup.service, setup.parties
+    waiting = draft(setup)
+    svc.send(p.agent, waiting)
+    svc.clock = lambda: utcnow() + timedelta(days=8)  # past the signing deadline
+    system = fixture_system(db, tmp_path / "system")
+    calls = iter(range(2))
+    run_worker(
+        system.timers,
+        system.deadlines,
+        poll_seconds=0,
+        should_stop=lambda: next(calls, None) is None,
+        contracts=svc,
+    )
+    with db.transaction() as s:
+        contract = s.get(LabourContract, waiting)
+        assert contract is not None and contract.state == "expired"

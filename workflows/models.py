@@ -673,6 +673,7 @@ class LabourContractTemplate(Base):
     content: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime]
+    retired_at: Mapped[datetime | None]  # no longer offered for new contracts (old ones keep it)
 
 
 class LabourContract(Base):
@@ -693,11 +694,20 @@ class LabourContract(Base):
             "'expired', 'voided')",
             name="state",
         ),
-        CheckConstraint("signing_order IN ('employer_first', 'worker_first')", name="signing_order"),
+        CheckConstraint(
+            "signing_order IN ('employer_first', 'worker_first', 'employer_only')", name="signing_order"
+        ),
+        CheckConstraint("kind IN ('contract', 'amendment', 'termination', 'renewal')", name="kind"),
         Index("ix_labour_contract_open_due", "state", "due_at"),
     )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     contract_number: Mapped[str | None] = mapped_column(String(40), unique=True)
+    # contract: a labour contract; amendment (变更), termination (解除/终止) and renewal (续订) are
+    # documents signed the same way and linked to the contract they change (`original_id`)
+    kind: Mapped[str] = mapped_column(String(16), default="contract")
+    original_id: Mapped[int | None] = mapped_column(ForeignKey("labour_contract.id"), index=True)
+    # the signing process (BPMN `labour_contract_signing`) runs as this case
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("case_record.id"), unique=True)
     verification_code: Mapped[str] = mapped_column(String(16), unique=True)
     employer_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
     worker_user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
@@ -726,8 +736,71 @@ class LabourContract(Base):
     concluded_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]  # declined, voided or expired
     close_reason: Mapped[str | None] = mapped_column(Text)
+    # a concluded contract that has since ended (解除/终止): the last day and the document that ended it
+    ended_on: Mapped[date | None] = mapped_column(Date)
+    ended_by_id: Mapped[int | None] = mapped_column(ForeignKey("labour_contract.id"))
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class LabourContractPaperCopy(Base):
+    """A worker's request for a free stamped paper copy of a concluded contract (指引 §7)."""
+
+    __tablename__ = "labour_contract_paper_copy"
+    __table_args__ = (
+        CheckConstraint("state IN ('requested', 'printed', 'handed_over', 'cancelled')", name="state"),
+        CheckConstraint("delivery IN ('pickup', 'mail')", name="delivery"),
+    )
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    contract_id: Mapped[int] = mapped_column(ForeignKey("labour_contract.id"), index=True)
+    requested_by: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    requested_at: Mapped[datetime]
+    delivery: Mapped[str] = mapped_column(String(16))
+    address: Mapped[str | None] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(16))
+    printed_at: Mapped[datetime | None]
+    printed_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    handed_over_at: Mapped[datetime | None]
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class LabourContractBatch(Base):
+    """A bulk send from a spreadsheet: one row per contract, worked through by the worker."""
+
+    __tablename__ = "labour_contract_batch"
+    __table_args__ = (CheckConstraint("state IN ('queued', 'running', 'done')", name="state"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    employer_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    template_id: Mapped[int] = mapped_column(ForeignKey("labour_contract_template.id"))
+    filename: Mapped[str] = mapped_column(String(200))
+    signing_order: Mapped[str] = mapped_column(String(16))
+    due_at: Mapped[datetime]
+    state: Mapped[str] = mapped_column(String(16))
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    sent: Mapped[int] = mapped_column(Integer, default=0)
+    failed: Mapped[int] = mapped_column(Integer, default=0)
+    created_by: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+
+
+class LabourContractBatchRow(Base):
+    """One spreadsheet line of a batch: pending until sent (with its contract) or failed (why)."""
+
+    __tablename__ = "labour_contract_batch_row"
+    __table_args__ = (
+        UniqueConstraint("batch_id", "row_number"),
+        CheckConstraint("state IN ('pending', 'sent', 'failed')", name="state"),
+        Index("ix_labour_contract_batch_row_pending", "batch_id", "state"),
+    )
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("labour_contract_batch.id", ondelete="CASCADE"))
+    row_number: Mapped[int] = mapped_column(Integer)  # the spreadsheet's line number
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    state: Mapped[str] = mapped_column(String(16))
+    contract_id: Mapped[int | None] = mapped_column(ForeignKey("labour_contract.id"))
+    error: Mapped[str | None] = mapped_column(Text)
+    problems: Mapped[list[Any] | None] = mapped_column(JSON)
 
 
 class LabourUseFiling(Base):
@@ -777,3 +850,24 @@ class EmployerApiKey(Base):
     revoked_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     last_used_at: Mapped[datetime | None]
     last_used_ip: Mapped[str | None] = mapped_column(String(45))
+
+
+class ApiIdempotencyRecord(Base):
+    """The first response to a POST carrying `Idempotency-Key`, replayed for its retries.
+
+    `status_code` is None while the first request is still running (a retry then gets 409).
+    """
+
+    __tablename__ = "api_idempotency_record"
+    __table_args__ = (UniqueConstraint("api_key_id", "idempotency_key"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    api_key_id: Mapped[int] = mapped_column(ForeignKey("employer_api_key.id"))
+    idempotency_key: Mapped[str] = mapped_column(String(200))
+    method: Mapped[str] = mapped_column(String(8))
+    path: Mapped[str] = mapped_column(String(300))
+    request_sha256: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    response: Mapped[Any | None] = mapped_column(JSON)
+    response_headers: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(index=True)
+    completed_at: Mapped[datetime | None]

@@ -299,6 +299,23 @@ def _committed_signing(base: type) -> type:
     return CommittedSigning
 
 
+def _signing_process(db: Any, deploy: bool = False) -> tuple[Any, Any]:
+    """The case runtime and definitions the contract service runs its signing process on."""
+    from workflows.audit import SYSTEM
+    from workflows.contracts import EFFECTS
+    from workflows.definitions import Definitions, read_folder
+    from workflows.engine import Engine
+    from workflows.roles import ALL_ROLES
+    from workflows.runtime import CaseRuntime
+
+    engine = Engine()
+    definitions = Definitions(engine, known_roles=ALL_ROLES, known_effects=EFFECTS)
+    if deploy:
+        with db.transaction() as s:
+            definitions.deploy(s, [read_folder(ROOT / "bpmn" / "labour_contract_signing")], SYSTEM)
+    return CaseRuntime(engine), definitions
+
+
 def _init(cfg: Config) -> None:
     global _WORKER
     from documents import ensure_fonts
@@ -326,12 +343,15 @@ def _init(cfg: Config) -> None:
         setattr(pki, method, Timed(pki, {method: "keys"}).__getattr__(method))
     signer_class = ContractSigningService if cfg.tuned else _committed_signing(ContractSigningService)
     sms = CapturedSms()
+    runtime, definitions = _signing_process(db)
     service = ContractService(
         db,
         Timed(ContractRenderer(), {"render_contract": "render", "render_certificate": "certificate"}),
         Timed(signer_class(signing.sealer, pki), {"sign_personally": "sign", "seal_for": "seal"}),
         Timed(LocalFolderDocumentStore(cfg.store_dir, SECRET), {"put": "store", "get": "store"}),
-        Timed(signing.verifier, {"verify": "verify"}),
+        Timed(signing.verifier, {"verify": "verify", "check_fresh": "verify"}),
+        runtime=runtime,
+        definitions=definitions,
         phone_codes=RegistrationService(db, sms, secret_key=SECRET),
         verify_base_url="https://laborcase.example/verify",
         wages=MinimumWages.load(),
@@ -593,9 +613,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from workflows.audit import Actor
             from workflows.minimum_wages import MinimumWages
 
+            runtime, definitions = _signing_process(db, deploy=True)
             adopt = ContractService(
-                db, None, None, None, None, phone_codes=None, verify_base_url="http://x",  # type: ignore[arg-type]
-                wages=MinimumWages.load(),
+                db, None, None, None, None, runtime=runtime, definitions=definitions,  # type: ignore[arg-type]
+                phone_codes=None, verify_base_url="http://x", wages=MinimumWages.load(),  # type: ignore[arg-type]
             )  # fmt: skip
             agent = Actor(
                 parties.agent[0], parties.agent[1], frozenset({"employer_agent"}), parties.employer_id

@@ -238,14 +238,12 @@ class FieldSink:
     boxes: dict[str, tuple[int, float, float, float, float]] = field(default_factory=dict)
 
 
-class SignatureBoxes(Flowable):
-    """甲方（盖章） and 乙方（签名） side by side, each over an empty box for its signature field."""
+class SignatureFields(Flowable):
+    """The parties' labels, each over an empty box for its signature field (one or two columns)."""
 
-    def __init__(self, sink: FieldSink, employer: str, worker: str):
+    def __init__(self, sink: FieldSink, columns: list[tuple[str, str]]):
         super().__init__()
-        self.sink = sink
-        self.employer = employer
-        self.worker = worker
+        self.sink, self.columns = sink, columns
         self.width = 0.0
         self.height = SIGNATURE_BOX[1] + 2 * 21
 
@@ -256,13 +254,10 @@ class SignatureBoxes(Flowable):
     def draw(self) -> None:
         c = self.canv
         w, h = SIGNATURE_BOX
-        columns = (
-            (0.0, f"甲方（盖章）：{self.employer}", EMPLOYER_SEAL_FIELD),
-            (self.width / 2 + 10, f"乙方（签名）：{self.worker}", WORKER_SIGNATURE_FIELD),
-        )
-        for x, label, name in columns:
+        for i, (label, name) in enumerate(self.columns):
+            x = 0.0 if i == 0 else self.width / 2 + 10
             para = Para(label, FLUSH)
-            para.wrap(self.width / 2 - 10, 21 * 2)
+            para.wrap(self.width / len(self.columns) - 10, 21 * 2)
             para.drawOn(c, x, self.height - 21)
             c.saveState()
             c.setStrokeGray(0.6)
@@ -271,6 +266,17 @@ class SignatureBoxes(Flowable):
             c.restoreState()
             x1, y1 = c.absolutePosition(x, 0)
             self.sink.boxes[name] = (c.getPageNumber() - 1, x1, y1, x1 + w, y1 + h)
+
+
+def both_parties(sink: FieldSink, employer: str, worker: str) -> SignatureFields:
+    """甲方（盖章） and 乙方（签名） side by side: the fields of a document both parties sign."""
+    return SignatureFields(
+        sink,
+        [
+            (f"甲方（盖章）：{employer}", EMPLOYER_SEAL_FIELD),
+            (f"乙方（签名）：{worker}", WORKER_SIGNATURE_FIELD),
+        ],
+    )
 
 
 def _contract_story(d: Mapping[str, Any], sink: FieldSink) -> list[Flowable]:
@@ -289,7 +295,7 @@ def _contract_story(d: Mapping[str, Any], sink: FieldSink) -> list[Flowable]:
         story += [Para(p, TEXT) for p in clauses["other_terms"]]
     story += [Para(p, TEXT) for p in template["closing"]]
     story.append(Spacer(1, LINE))
-    story.append(SignatureBoxes(sink, clauses["employer"]["name"], clauses["worker"]["name"]))
+    story.append(both_parties(sink, clauses["employer"]["name"], clauses["worker"]["name"]))
     return story
 
 
@@ -457,3 +463,19 @@ class ContractRenderer:
 
     def render_certificate(self, data: Mapping[str, Any]) -> bytes:
         return render_certificate(data)
+
+    # the lifecycle documents live in documents.contract_changes (which imports this module)
+    def render_amendment(self, data: Mapping[str, Any]) -> bytes:
+        from documents.contract_changes import render_amendment
+
+        return render_amendment(data)
+
+    def render_termination(self, data: Mapping[str, Any]) -> bytes:
+        from documents.contract_changes import render_termination
+
+        return render_termination(data)
+
+    def render_paper_copy(self, data: Mapping[str, Any], document: bytes) -> bytes:
+        from documents.contract_changes import render_paper_copy
+
+        return render_paper_copy(data, document)

@@ -1,4 +1,5 @@
-"""Generate the product BPMN files (with full diagram DI) for bpmn/arbitration and bpmn/mediation.
+"""Generate the product BPMN files (with full diagram DI): bpmn/arbitration, bpmn/mediation and
+bpmn/labour_contract_signing.
 
 The processes are declared below as data: lanes, nodes on a grid (column, lane, row) and
 sequence flows; the diagram (pool, lanes, shapes, orthogonal edges) is laid out from the grid.
@@ -80,6 +81,11 @@ class Node:
     message: str | None = None  # receive task: message id
     message_var: str | None = None
     timer: str | None = None  # boundary timer: duration expression
+    timer_date: str | None = None  # boundary timer: expression of an ISO 8601 date-time instead
+    #: boundary event: False for a non-interrupting one (the host task goes on; e.g. a reminder)
+    interrupting: bool = True
+    #: domain effect (workflows.runtime.CaseRuntime.register_effect) run when this task completes
+    effect: str | None = None
     attached_to: str | None = None
     #: boundary events on the same host sit side by side: the n-th one is shifted right
     slot: int = 0
@@ -236,7 +242,8 @@ def _node_xml(n: Node) -> str:
     if n.kind == "receive":
         attrs += f" messageRef={quoteattr(n.message or '')}"
     if n.kind in BOUNDARIES:
-        attrs += f' attachedToRef={quoteattr(n.attached_to or "")} cancelActivity="true"'
+        cancel = "true" if n.interrupting else "false"
+        attrs += f' attachedToRef={quoteattr(n.attached_to or "")} cancelActivity="{cancel}"'
     body: list[str] = []
     if n.doc:
         body.append(f"<bpmn:documentation>{escape(n.doc)}</bpmn:documentation>")
@@ -253,6 +260,8 @@ def _node_xml(n: Node) -> str:
             props.append(f'<spiffworkflow:property name="deadlineFrom" value={quoteattr(n.deadline_from)} />')
     if n.issues:
         props.append(f'<spiffworkflow:property name="issues" value={quoteattr(n.issues)} />')
+    if n.effect:
+        props.append(f'<spiffworkflow:property name="effect" value={quoteattr(n.effect)} />')
     if n.kind == "service":
         params = "".join(
             f'<spiffworkflow:parameter id={quoteattr(k)} type="any" value={quoteattr(v)} />'
@@ -281,10 +290,11 @@ def _node_xml(n: Node) -> str:
     if n.kind == "script":
         body.append(f"<bpmn:script>{escape(n.script or '')}</bpmn:script>")
     if n.kind == "boundary_timer":
+        what, expression = ("timeDate", n.timer_date) if n.timer_date else ("timeDuration", n.timer)
         body.append(
             f'<bpmn:timerEventDefinition id="{n.id}_definition">'
-            '<bpmn:timeDuration xsi:type="bpmn:tFormalExpression">'
-            f"{escape(n.timer or '')}</bpmn:timeDuration></bpmn:timerEventDefinition>"
+            f'<bpmn:{what} xsi:type="bpmn:tFormalExpression">'
+            f"{escape(expression or '')}</bpmn:{what}></bpmn:timerEventDefinition>"
         )
     if n.kind == "boundary_message":
         variable = (
@@ -1235,7 +1245,247 @@ def mediation() -> Process:
     return p
 
 
-PROCESSES: tuple[Callable[[], Process], ...] = (arbitration, mediation)
+# -- 8. Electronic labour contracts (电子劳动合同订立指引, 2021) ----------------------------------------
+
+#: The domain effects of the signing process (workflows.contracts registers their handlers).
+CONTRACT_SENT, CONTRACT_REMIND, CONTRACT_EXPIRE, CONTRACT_CONCLUDE = (
+    "labour_contract.sent",
+    "labour_contract.remind",
+    "labour_contract.expire",
+    "labour_contract.conclude",
+)
+
+
+def _over_the_top(height: float) -> Router:
+    """Out of the source's top, along a line `height` above the row, down into the target's top."""
+
+    def router(s: Node, t: Node) -> list[Point]:
+        above = min(s.cy - s.size[1] / 2, t.cy - t.size[1] / 2) - height
+        return [(s.cx, s.cy - s.size[1] / 2), (s.cx, above), (t.cx, above), (t.cx, t.cy - t.size[1] / 2)]
+
+    return router
+
+
+def _left_and_up(s: Node, t: Node) -> list[Point]:
+    """Out of the lower left of the source, left to under the target, up into its bottom."""
+    y = s.cy + 20
+    return [(s.cx - s.size[0] / 2, y), (t.cx, y), (t.cx, t.cy + t.size[1] / 2)]
+
+
+def labour_contract_signing() -> Process:
+    p = Process(
+        key="labour_contract_signing",
+        name="电子劳动合同签署",
+        doc=(
+            "电子劳动合同的签署（《电子劳动合同订立指引》）：用人单位发出合同并告知劳动者签署流程、"
+            "查看和下载方式且不收取费用；按签署顺序（劳动者先签、用人单位先签或仅用人单位盖章）由劳动者"
+            "核验身份后签名、用人单位加盖电子印章；双方签署后加盖可信时间戳、归档并办理用工备案，"
+            "合同订立。签署截止前提醒；逾期未签的合同过期；劳动者可拒签，用人单位可在劳动者签名前作废。"
+            "过程变量：contract_id、signing_order、due_at（签署截止，ISO 8601）、remind_at（提醒时间）、"
+            "worker_signed、employer_sealed。"
+        ),
+        lanes=[
+            Lane("lane_employer_agent", "employer_agent", "用人单位经办人", rows=3),
+            Lane("lane_worker", "worker", "劳动者", rows=2),
+        ],
+        messages={
+            "message_contract_declined": "contract_declined",
+            "message_contract_voided": "contract_voided",
+        },
+    )
+    E, W = "lane_employer_agent", "lane_worker"
+    add = p.add
+    add(Node("contract_sent", "start", "发出劳动合同", E, 0))
+    add(
+        Node(
+            "record_sending",
+            "script",
+            "告知签署流程",
+            E,
+            1,
+            effect=CONTRACT_SENT,
+            script=stage_script(
+                "awaiting_signatures",
+                "待签署",
+                "worker_signed = False\nemployer_sealed = False",
+            ),
+            doc="以短信告知劳动者签署流程及查看、下载合同的方式，签署不收取任何费用（指引第三条）。",
+        )
+    )
+    add(Node("signing_join", "xor", "", E, 2))
+    add(Node("next_signer", "xor", "下一签署方", E, 3))
+    add(
+        Node(
+            "employer_seal",
+            "user",
+            "用人单位盖章",
+            E,
+            4,
+            form="employer_seal.json",
+            doc="用人单位以其电子印章（CA 证书）签署合同，并加盖可信时间戳。",
+        )
+    )
+    add(
+        Node(
+            "worker_sign",
+            "user",
+            "劳动者签名",
+            W,
+            4,
+            form="worker_sign.json",
+            doc="劳动者通过实名信息与短信验证码核验身份后，以个人数字证书签名；核验过程作为证据留存。",
+        )
+    )
+    add(
+        Node(
+            "conclude",
+            "script",
+            "订立：时间戳、归档、备案",
+            E,
+            6,
+            effect=CONTRACT_CONCLUDE,
+            script=stage_script("concluded", "已订立"),
+            doc=(
+                "双方签署后合同生效：核验签名与可信时间戳，存入防篡改电子档案（保存至合同解除或终止后"
+                "至少二年），出具签署完成证明，办理用工备案，并通知劳动者随时可免费查看、下载和打印。"
+            ),
+        )
+    )
+    add(Node("concluded", "end", "合同订立", E, 7))
+    # the signing deadline, on whichever signature is awaited
+    for host, slot in (("employer_seal", 0), ("worker_sign", 0)):
+        add(
+            Node(
+                f"{host}_deadline",
+                "boundary_timer",
+                "签署截止",
+                E if host == "employer_seal" else W,
+                0,
+                slot=slot,
+                attached_to=host,
+                timer_date="due_at",
+            )
+        )
+    add(
+        Node(
+            "record_expired",
+            "script",
+            "合同过期",
+            E,
+            6,
+            row=1,
+            effect=CONTRACT_EXPIRE,
+            script=stage_script("expired", "超过签署期限，合同未订立"),
+        )
+    )
+    add(Node("expired", "end", "过期", E, 7, row=1))
+    # the employer may void the contract while the worker has not signed
+    for host, slot in (("employer_seal", 1), ("worker_sign", 3)):
+        add(
+            Node(
+                f"{host}_voided",
+                "boundary_message",
+                "用人单位作废",
+                E if host == "employer_seal" else W,
+                0,
+                slot=slot,
+                attached_to=host,
+                message="message_contract_voided",
+                message_var="voiding",
+            )
+        )
+    add(
+        Node(
+            "record_voided",
+            "script",
+            "合同作废",
+            E,
+            6,
+            row=2,
+            script=stage_script("voided", "用人单位已作废合同"),
+        )
+    )
+    add(Node("voided", "end", "作废", E, 7, row=2))
+    add(
+        Node(
+            "worker_sign_reminder",
+            "boundary_timer",
+            "签署提醒",
+            W,
+            0,
+            slot=1,
+            attached_to="worker_sign",
+            timer_date="remind_at",
+            interrupting=False,
+        )
+    )
+    add(
+        Node(
+            "remind_worker",
+            "script",
+            "提醒劳动者签署",
+            W,
+            6,
+            effect=CONTRACT_REMIND,
+            script="reminded = True",
+            doc="签署截止前以短信提醒劳动者尚未签署的合同及截止时间。",
+        )
+    )
+    add(Node("reminded", "end", "已提醒", W, 7))
+    add(
+        Node(
+            "worker_declined",
+            "boundary_message",
+            "劳动者拒签",
+            W,
+            0,
+            slot=2,
+            attached_to="worker_sign",
+            message="message_contract_declined",
+            message_var="declining",
+        )
+    )
+    add(
+        Node(
+            "record_declined",
+            "script",
+            "劳动者拒签",
+            W,
+            6,
+            row=1,
+            script=stage_script("declined", "劳动者拒绝签署"),
+        )
+    )
+    add(Node("declined", "end", "拒签", W, 7, row=1))
+
+    f = p.flow
+    needs_worker = (
+        "not worker_signed and signing_order != 'employer_only'"
+        " and (signing_order == 'worker_first' or employer_sealed)"
+    )
+    needs_employer = "not employer_sealed and (signing_order != 'worker_first' or worker_signed)"
+    f("contract_sent", "record_sending")
+    f("record_sending", "signing_join")
+    f("signing_join", "next_signer")
+    f("next_signer", "employer_seal", "用人单位盖章", needs_employer)
+    f("next_signer", "worker_sign", "劳动者签名", needs_worker)
+    f("next_signer", "conclude", "签署完毕", default=True, router=_over_the_top(40))
+    f("employer_seal", "signing_join", router=_over_the_top(20))
+    f("worker_sign", "signing_join", router=_left_and_up)
+    f("conclude", "concluded")
+    for host in ("employer_seal", "worker_sign"):
+        f(f"{host}_deadline", "record_expired", router=_from_boundary)
+        f(f"{host}_voided", "record_voided", router=_from_boundary)
+    f("record_expired", "expired")
+    f("record_voided", "voided")
+    f("worker_sign_reminder", "remind_worker", router=_from_boundary)
+    f("remind_worker", "reminded")
+    f("worker_declined", "record_declined", router=_from_boundary)
+    f("record_declined", "declined")
+    return p
+
+
+PROCESSES: tuple[Callable[[], Process], ...] = (arbitration, mediation, labour_contract_signing)
 
 
 def build() -> dict[Path, str]:

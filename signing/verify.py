@@ -13,6 +13,7 @@ import asyncio
 import hashlib
 import io
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -31,7 +32,7 @@ from pyhanko.sign.validation.status import SignatureCoverageLevel
 from workflows.errors import DocumentRejectedError
 from workflows.ports import SignatureReport, VerificationReport
 
-from . import byte_ranges
+from . import byte_ranges, fresh_check
 from .trust import TrustSettings
 
 log = logging.getLogger(__name__)
@@ -72,6 +73,11 @@ class SignatureVerifier:
             raise DocumentRejectedError(
                 f"无法检查该文件 / the file cannot be checked ({type(e).__name__})"
             ) from e
+
+    def check_fresh(self, pdf: bytes, field_names: Sequence[str]) -> VerificationReport:
+        """See `signing.fresh_check`: our own signatures, just made, checked in milliseconds."""
+        self._screen_size(pdf)
+        return fresh_check.check_fresh(pdf, field_names, (*self.trust.roots, *self.trust.intermediates))
 
     def _verify(self, pdf: bytes) -> VerificationReport:
         digest = hashlib.sha256(pdf).hexdigest()

@@ -14,6 +14,8 @@ from workflows.ports import DocumentStore, SmsSender
 from workflows.system import System, build_system
 
 FIXTURE_BPMN = Path(__file__).parent / "fixtures" / "bpmn"
+#: the product's contract signing process: deployed beside the fixtures, contracts need it
+SIGNING_BPMN = Path(__file__).resolve().parent.parent / "bpmn" / "labour_contract_signing"
 SECRET = "test-secret-key-not-for-production"
 
 
@@ -26,10 +28,13 @@ def fixture_system(
 ) -> System:
     settings = Settings(instance_dir=tmp_path, database_url=db.url, bpmn_dir=bpmn_dir, secret_key=SECRET)
     system = build_system(settings, database=db, sms=sms, store=store)
-    from workflows.definitions import read_all
+    from workflows.definitions import read_all, read_folder
 
+    bundles = read_all(bpmn_dir)
+    if all(b.process_key != SIGNING_BPMN.name for b in bundles):
+        bundles.append(read_folder(SIGNING_BPMN))
     with db.transaction() as s:
-        system.definitions.deploy(s, read_all(bpmn_dir), SYSTEM)
+        system.definitions.deploy(s, bundles, SYSTEM)
     return system
 
 

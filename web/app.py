@@ -68,7 +68,16 @@ def create_app(settings: Settings | None = None, system: System | None = None) -
     from web.contracts_worker import bp as contracts_worker
 
     app.register_blueprint(contracts_employer)
+    from web.contract_batches import bp as contract_batches
+
+    app.register_blueprint(contract_batches)
     app.register_blueprint(contracts_worker)
+    from web.contract_lifecycle import bp as contract_lifecycle  # amendments, terminations, renewals
+
+    app.register_blueprint(contract_lifecycle)
+    from web.contract_templates import bp as contract_templates
+
+    app.register_blueprint(contract_templates)
 
     @app.errorhandler(LaborcaseError)
     def domain_error(error: LaborcaseError) -> Any:

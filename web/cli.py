@@ -251,7 +251,9 @@ def worker(poll: float) -> None:
         poll_seconds=poll,
         should_stop=stop.is_set,
         issuing=system.issuing,
-        contracts=system.contracts,
+        notifications=system.notifications,
+        idempotency=system.idempotency,
+        batches=system.contract_batches,
     )
 
 
@@ -285,7 +287,9 @@ def serve(host: str, port: int, threads: int, demo: bool, with_worker: bool) -> 
                 "deadlines": system.deadlines,
                 "should_stop": stop.is_set,
                 "issuing": system.issuing,
-                "contracts": system.contracts,
+                "notifications": system.notifications,
+                "idempotency": system.idempotency,
+                "batches": system.contract_batches,
             },
             name="laborcase-worker",
             daemon=True,

@@ -7,6 +7,7 @@ from flask import Response, abort, request
 from web.auth import client_ip, system
 from web.downloads import file_response
 from workflows.audit import Actor
+from workflows.contract_template_service import ContractTemplateService
 from workflows.contract_views import ContractView, ContractViews
 from workflows.contracts import ClientInfo, ContractService
 from workflows.errors import NotFoundError, StorageUnavailableError
@@ -17,6 +18,14 @@ PDF = "application/pdf"
 def contracts() -> ContractService:
     """The contract service; StorageUnavailableError (503) where documents or SMS are not wired in."""
     service = system().contracts
+    if service is None:
+        raise StorageUnavailableError("电子劳动合同未开通：未配置文书签章、存储或短信服务")
+    return service
+
+
+def template_service() -> ContractTemplateService:
+    """Employers' contract templates; StorageUnavailableError (503) where contracts are not wired in."""
+    service = system().contract_templates
     if service is None:
         raise StorageUnavailableError("电子劳动合同未开通：未配置文书签章、存储或短信服务")
     return service

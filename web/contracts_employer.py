@@ -10,6 +10,7 @@ it is the employer's turn.  Another employer's contract is answered as absent (4
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -18,14 +19,15 @@ from flask import Blueprint, abort, flash, make_response, redirect, render_templ
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response as BaseResponse
 
-from web.contract_pages import client, contract_or_404, contracts, pdf_inline, views
+from web.contract_pages import client, contract_or_404, contracts, pdf_inline, template_service, views
 from web.downloads import file_response
 from web.ui import ActionForm, login_required
 from workflows.audit import Actor
 from workflows.contract_clauses import CLAUSES, PAY_PERIODS, TERM_KINDS, WORKING_TIME_SYSTEMS
+from workflows.contract_template_service import MODEL_KEY, TemplateDetail
 from workflows.contract_views import RegisteredWorker
 from workflows.contracts import EMPLOYER_FIRST, WORKER_FIRST, load_model_template
-from workflows.errors import FieldProblem, ValidationError
+from workflows.errors import FieldProblem, NotFoundError, ValidationError
 from workflows.roles import EMPLOYER_AGENT
 from workflows.runtime import utcnow
 
@@ -133,14 +135,27 @@ def _agent(actor: Actor) -> Actor:
     return actor
 
 
-def _defaults() -> dict[str, str]:
-    """The form as first shown: the model template's default texts and the usual choices."""
+def _defaults(template: Mapping[str, Any] | None = None) -> dict[str, str]:
+    """The form as first shown: the template's default texts (the model's unless another is
+    chosen) and the usual choices."""
     values = {"term.kind": "fixed", "working_time.system": "standard", "pay.pay_period": "monthly"}
-    for clause, fields in (load_model_template().get("defaults") or {}).items():
+    for clause, fields in ((template or load_model_template()).get("defaults") or {}).items():
+        if not isinstance(fields, Mapping):
+            continue  # e.g. other_terms: a list, kept by the template, not a form field
         for name, text in fields.items():
             values[f"{clause}.{name}"] = str(text)
     values.update({"signing_order": WORKER_FIRST, "due_days": "7"})
     return values
+
+
+def _chosen_template(actor: Actor, key: str) -> TemplateDetail | None:
+    """The employer's own template `key` (latest version), None for the shipped model."""
+    if not key or key == MODEL_KEY:
+        return None
+    try:
+        return template_service().get(actor, key)
+    except NotFoundError:
+        abort(404)
 
 
 def _clauses(values: dict[str, str], worker: RegisteredWorker) -> dict[str, Any]:
@@ -185,7 +200,9 @@ def index(actor: Actor) -> str:
 @login_required
 def new(actor: Actor) -> Any:
     _agent(actor)
-    values = _defaults()
+    key = (request.form.get("template_key") or request.args.get("template") or MODEL_KEY).strip()
+    chosen = _chosen_template(actor, key)
+    values = _defaults(chosen.content if chosen else None)
     errors: dict[str, list[str]] = {}
     status = 200
     if request.method == "POST":
@@ -199,7 +216,7 @@ def new(actor: Actor) -> Any:
                 resident_id=values.get("worker.resident_id", ""),
                 phone=values.get("worker.phone", ""),
             )
-            template_id = views().latest_template(actor.organisation_id or 0)
+            template_id = chosen.version.id if chosen else views().latest_template(actor.organisation_id or 0)
             if template_id is None:
                 template_id = service.adopt_model_template(actor)
             days = int(values.get("due_days") or 7) if (values.get("due_days") or "7").isdigit() else 7
@@ -229,6 +246,11 @@ def new(actor: Actor) -> Any:
         errors=errors,
         signing_orders=SIGNING_ORDER_LABELS,
         due_days=DUE_DAYS,
+        templates=[
+            t for t in template_service().list(actor, include_retired=False) if t.template_key != MODEL_KEY
+        ],
+        template_key=key,
+        template_title=chosen.version.title if chosen else None,
     )
     return make_response(page, status)
 

@@ -40,8 +40,14 @@ from workflows.roles import ADMIN, EMPLOYER_AGENT
 
 KEY_PREFIX = "lcek_"
 READ, WRITE, SEND = "contracts:read", "contracts:write", "contracts:send"
-SCOPES = (READ, WRITE, SEND)
-SCOPE_LABELS = {READ: "查看劳动合同", WRITE: "起草和作废劳动合同", SEND: "向劳动者发送劳动合同"}
+TEMPLATES_WRITE = "templates:write"  # revise the employer's contract templates (reading them: READ)
+SCOPES = (READ, WRITE, SEND, TEMPLATES_WRITE)
+SCOPE_LABELS = {
+    READ: "查看劳动合同",
+    WRITE: "起草和作废劳动合同",
+    SEND: "向劳动者发送劳动合同",
+    TEMPLATES_WRITE: "修改劳动合同模板",
+}
 DEFAULT_TTL = timedelta(days=365)
 MAX_TTL = timedelta(days=731)
 LAST_USED_EVERY = timedelta(minutes=1)  # write last use at most this often per key

@@ -192,6 +192,9 @@ def append_global_event(
     append_chain_event(session, GLOBAL_CHAIN, actor, action, entity, after=after, before=before)
 
 
+_CHAIN_HEADS = "laborcase.audit_chain_heads"  # session.info key: chain -> its locked head row
+
+
 def append_chain_event(
     session: Session,
     chain: str,
@@ -205,15 +208,19 @@ def append_chain_event(
     """Append to a chain of its own (e.g. `labour_contract:<id>`), head in `audit_chain_head`.
 
     The head row is locked, so writers of one chain are serialised; `verify()` checks these
-    chains like the global one.  Returns the new event's hash.
+    chains like the global one.  Returns the new event's hash.  The head is locked and read once
+    per transaction (kept in `session.info`).
     """
-    head_row = session.execute(
-        select(AuditChainHead).where(AuditChainHead.chain == chain).with_for_update()
-    ).scalar_one_or_none()
-    if head_row is None:
-        head_row = AuditChainHead(chain=chain, seq=0, head="")
-        session.add(head_row)
-        session.flush()
+    heads: dict[str, AuditChainHead] = session.info.setdefault(_CHAIN_HEADS, {})
+    head_row = heads.get(chain)
+    if head_row is None or head_row not in session:  # first event of this chain in this transaction
+        head_row = session.execute(
+            select(AuditChainHead).where(AuditChainHead.chain == chain).with_for_update()
+        ).scalar_one_or_none()
+        if head_row is None:
+            head_row = AuditChainHead(chain=chain, seq=0, head="")
+            session.add(head_row)
+        heads[chain] = head_row
     at = at or datetime.now(UTC)
     seq = head_row.seq + 1
     b, a = canonical(before), canonical(after)
@@ -247,7 +254,7 @@ def append_chain_event(
         )
     )
     head_row.seq, head_row.head = seq, digest
-    session.flush()
+    session.flush()  # written now: an expire_all() or a savepoint rollback must not lose the head
     return digest
 
 

@@ -17,7 +17,7 @@ from workflows.audit import Actor, PendingEvent, append_case_events
 from workflows.collective import collective_condition, is_collective, open_collective_first
 from workflows.collective import start_data as collective_start_data
 from workflows.db import Database
-from workflows.definitions import Definitions
+from workflows.definitions import Definitions, LoadedDefinition
 from workflows.errors import FieldProblem, NotFoundError, PermissionDeniedError, ValidationError
 from workflows.models import (
     AuditEvent,
@@ -97,6 +97,85 @@ class CaseView:
     stage_label: str | None = None  # the same in plain words, for parties and staff
 
 
+@dataclass(frozen=True)
+class CaseNumber:
+    """The number a new case gets: `text` is unique, (case_type, year, serial) too."""
+
+    case_type: str
+    year: int
+    serial: int
+    text: str
+
+
+def new_case_row(
+    s: Session,
+    runtime: CaseRuntime,
+    definition: LoadedDefinition,
+    actor: Actor,
+    *,
+    number: CaseNumber,
+    title: str,
+    organisation_id: int,
+) -> Case:
+    """Insert an open case of `definition` (its process not yet started: `start_process`)."""
+    now = runtime.clock()
+    case = Case(
+        case_number=number.text,
+        case_type=number.case_type,
+        year=number.year,
+        serial=number.serial,
+        title=title,
+        status="open",
+        organisation_id=organisation_id,
+        definition_id=definition.id,
+        created_by=actor.user_id,
+        created_at=now,
+        updated_at=now,
+        workflow_meta={},
+        audit_seq=0,
+        audit_head="",
+    )
+    s.add(case)
+    s.flush()
+    return case
+
+
+def start_process(
+    s: Session,
+    runtime: CaseRuntime,
+    definition: LoadedDefinition,
+    case: Case,
+    actor: Actor,
+    data: Mapping[str, Any],
+    **opened: Any,
+) -> None:
+    """Start the case's process with `data` and save its first step, audited as `case.opened`
+    (with `opened` added to the event's details)."""
+    run = runtime.engine.start(definition.process, data)
+    runtime.save(
+        s,
+        case,
+        definition,
+        run,
+        actor,
+        [
+            PendingEvent(
+                "case.opened",
+                "case",
+                None,
+                {
+                    "case_number": case.case_number,
+                    "type": case.case_type,
+                    "title": case.title,
+                    "process": definition.process_key,
+                    "version": definition.version,
+                    **opened,
+                },
+            )
+        ],
+    )
+
+
 class CaseService:
     def __init__(self, db: Database, definitions: Definitions, runtime: CaseRuntime):
         self.db = db
@@ -119,27 +198,18 @@ class CaseService:
                 "受理机构不存在", [FieldProblem("/organisation_id", "unknown organisation")]
             )
         definition = self.definitions.latest(s, command.process_key)
-        now = self.runtime.clock()
-        year = now.astimezone(CHINA).year
+        year = self.runtime.clock().astimezone(CHINA).year
         serial = next_serial(s, command.case_type, year)
-        case = Case(
-            case_number=format_case_number(command.case_type, year, serial),
-            case_type=command.case_type,
-            year=year,
-            serial=serial,
+        number = format_case_number(command.case_type, year, serial)
+        case = new_case_row(
+            s,
+            self.runtime,
+            definition,
+            actor,
+            number=CaseNumber(command.case_type, year, serial, number),
             title=command.title,
-            status="open",
             organisation_id=command.organisation_id,
-            definition_id=definition.id,
-            created_by=actor.user_id,
-            created_at=now,
-            updated_at=now,
-            workflow_meta={},
-            audit_seq=0,
-            audit_head="",
         )
-        s.add(case)
-        s.flush()
         parties = [self._party(s, case.id, p) for p in command.parties]
         if (
             actor.user_id is not None
@@ -164,29 +234,15 @@ class CaseService:
         # ten or more worker applicants with a claim: a collective dispute (法7), never a sole arbitrator
         workers = sum(1 for p in command.parties if p.role == "applicant" and p.kind == "person")
         start_data.update(collective_start_data(command.case_type, workers, len(command.claims)))
-        run = self.runtime.engine.start(definition.process, start_data)
-        self.runtime.save(
+        start_process(
             s,
-            case,
+            self.runtime,
             definition,
-            run,
+            case,
             actor,
-            [
-                PendingEvent(
-                    "case.opened",
-                    "case",
-                    None,
-                    {
-                        "case_number": case.case_number,
-                        "type": case.case_type,
-                        "title": case.title,
-                        "process": definition.process_key,
-                        "version": definition.version,
-                        "parties": [{"role": p.role, "name": p.name} for p in parties],
-                        "claims": [c.__dict__ for c in command.claims],
-                    },
-                )
-            ],
+            start_data,
+            parties=[{"role": p.role, "name": p.name} for p in parties],
+            claims=[c.__dict__ for c in command.claims],
         )
         return case
 

@@ -22,6 +22,7 @@ from workflows.audit import Actor
 from workflows.contracts import (
     DRAFT,
     EMPLOYER_FIRST,
+    EMPLOYER_ONLY,
     EMPLOYER_SEALED,
     SENT,
     STATE_LABELS,
@@ -72,6 +73,9 @@ class ContractView:
     close_reason: str | None
     has_certificate: bool
     clauses: dict[str, Any]
+    kind: str = "contract"  # contract, amendment, termination, renewal
+    original_id: int | None = None  # the contract an amendment, termination or renewal follows
+    ended_on: date | None = None  # a concluded contract since rescinded or ended: its last day
 
     @property
     def number(self) -> str:
@@ -88,7 +92,7 @@ class ContractView:
 
     @property
     def employer_may_seal(self) -> bool:
-        return (self.signing_order == EMPLOYER_FIRST and self.state == SENT) or (
+        return (self.signing_order in (EMPLOYER_FIRST, EMPLOYER_ONLY) and self.state == SENT) or (
             self.signing_order == WORKER_FIRST and self.state == WORKER_SIGNED
         )
 
@@ -208,6 +212,9 @@ def _view(c: LabourContract, employer_name: str) -> ContractView:
         close_reason=c.close_reason,
         has_certificate=c.certificate_file_id is not None,
         clauses=clauses,
+        kind=c.kind,
+        original_id=c.original_id,
+        ended_on=c.ended_on,
     )
 
 
@@ -330,7 +337,11 @@ class ContractViews:
         """The employer's latest model template, if it has adopted one."""
         found: int | None = s.execute(
             select(LabourContractTemplate.id)
-            .where(LabourContractTemplate.employer_id == employer_id)
+            .where(
+                LabourContractTemplate.employer_id == employer_id,
+                LabourContractTemplate.template_key == "model",  # not another template of the employer's
+                LabourContractTemplate.retired_at.is_(None),
+            )
             .order_by(LabourContractTemplate.version.desc())
             .limit(1)
         ).scalar()
@@ -408,6 +419,11 @@ class ContractViews:
                 final_sha256=contract.final_sha256,
                 signers=(
                     ContractSigner("employer", org.name if org else "", contract.employer_sealed_at),
-                    ContractSigner("worker", mask_name(worker), contract.worker_signed_at),
+                    # a certificate of termination (employer_only) bears the employer's seal alone
+                    *(
+                        ()
+                        if contract.signing_order == "employer_only"
+                        else (ContractSigner("worker", mask_name(worker), contract.worker_signed_at),)
+                    ),
                 ),
             )

@@ -8,11 +8,19 @@ empty signature fields — that PDF is the preview and exactly what is signed.  
     draft --send--> sent --(worker_first) worker signs--> worker_signed --employer seals--> concluded
                          --(employer_first) employer seals--> employer_sealed --worker signs--> concluded
 
+Sending starts the signing process (bpmn/labour_contract_signing, run as a case of type
+`labour_contract` whose number is the contract's): it decides who signs next, tells the worker
+by SMS, reminds the worker before `due_at` and expires the contract at `due_at` (timers fired by
+the background worker), ends on a decline or void (messages), and concludes when both have
+signed.  This service does what needs the parties and the keys — identity checks, signatures,
+the seal — and completes the process's user task in the same transaction; the process's
+effects (`labour_contract.*`, registered on the case runtime) come back here to notify,
+expire and conclude.  The `state` column mirrors the process for lists and checks.
+
 The worker signs only after proving identity (real name and resident ID of the account match
 the contract, and an SMS one-time code; recorded as evidence) within `identity_ttl`.  Each
 signature is PAdES B-T (our TSA); the employer seals with its own seal certificate.  The worker
-may decline (with a reason) and the employer void the contract before the worker signs; an
-open contract past `due_at` expires (`expire_due`, run by a timer later).
+may decline (with a reason) and the employer void the contract before the worker signs.
 
 Concluding verifies the PDF (both signatures valid and timestamped), archives it and a
 completion certificate under retention (two years after the end of a fixed term; legal hold
@@ -26,6 +34,7 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -33,12 +42,15 @@ from pathlib import Path
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from workflows.audit import SYSTEM, Actor, append_chain_event
+from workflows.audit import Actor, append_chain_event
+from workflows.cases import CaseNumber, new_case_row, start_process
 from workflows.contract_clauses import apply_defaults, check_clauses
 from workflows.db import Database
+from workflows.definitions import Definitions, LoadedDefinition
+from workflows.engine import Run
 from workflows.errors import (
     ConflictError,
     FieldProblem,
@@ -50,6 +62,8 @@ from workflows.errors import (
 from workflows.minimum_wages import MinimumWages
 from workflows.models import (
     AuditEvent,
+    Case,
+    HumanTask,
     LabourContract,
     LabourContractTemplate,
     LabourUseFiling,
@@ -57,6 +71,7 @@ from workflows.models import (
     StoredFile,
     User,
 )
+from workflows.notifications import Notice, queue_sms
 from workflows.ports import (
     EMPLOYER_SEAL_FIELD,
     WORKER_SIGNATURE_FIELD,
@@ -71,18 +86,29 @@ from workflows.ports import (
 )
 from workflows.registration import CONTRACT_SIGNING, CodeSent, mask_phone, mask_resident_id
 from workflows.roles import EMPLOYER_AGENT, WORKER
-from workflows.runtime import Clock, utcnow
+from workflows.runtime import CaseRuntime, Clock, utcnow
 
 MODEL_TEMPLATE = Path(__file__).with_name("contract_templates") / "model.json"
 IDENTITY_TTL = timedelta(minutes=10)
 IDENTITY_METHOD = "real_name+sms_code"  # account's verified name and resident ID, plus an SMS code
 RETENTION_YEARS = 2  # 劳动合同法 art.50 para.3
 PDF = "application/pdf"
+SIGNING_PROCESS = "labour_contract_signing"
+CASE_TYPE = "labour_contract"
+REMIND_BEFORE = timedelta(hours=24)  # the worker is reminded this long before the signing deadline
+#: the effects of the signing process (bpmn: `effect="…"`), handled by ContractService
+EFFECT_SENT, EFFECT_REMIND, EFFECT_EXPIRE, EFFECT_CONCLUDE = (
+    "labour_contract.sent",
+    "labour_contract.remind",
+    "labour_contract.expire",
+    "labour_contract.conclude",
+)
+EFFECTS = frozenset({EFFECT_SENT, EFFECT_REMIND, EFFECT_EXPIRE, EFFECT_CONCLUDE})
 
 DRAFT, SENT, WORKER_SIGNED, EMPLOYER_SEALED = "draft", "sent", "worker_signed", "employer_sealed"
 CONCLUDED, DECLINED, EXPIRED, VOIDED = "concluded", "declined", "expired", "voided"
 OPEN_STATES = (SENT, WORKER_SIGNED, EMPLOYER_SEALED)
-EMPLOYER_FIRST, WORKER_FIRST = "employer_first", "worker_first"
+EMPLOYER_FIRST, WORKER_FIRST, EMPLOYER_ONLY = "employer_first", "worker_first", "employer_only"
 SIGNING_ORDERS = (EMPLOYER_FIRST, WORKER_FIRST)
 STATE_LABELS = {
     DRAFT: "草稿",
@@ -196,6 +222,8 @@ class ContractService:
         store: DocumentStore,
         verifier: Verifier,
         *,
+        runtime: CaseRuntime,
+        definitions: Definitions,
         phone_codes: PhoneCodes,
         verify_base_url: str,
         wages: MinimumWages | None = None,
@@ -214,6 +242,13 @@ class ContractService:
         self.clock = clock
         self.zone = ZoneInfo(timezone)
         self.identity_ttl = identity_ttl
+        self.runtime = runtime
+        self.definitions = definitions
+        self._step = threading.local()  # the signed PDF and client of the step under way
+        runtime.register_effect(EFFECT_SENT, self._on_sent)
+        runtime.register_effect(EFFECT_REMIND, self._on_remind)
+        runtime.register_effect(EFFECT_EXPIRE, self._on_expire)
+        runtime.register_effect(EFFECT_CONCLUDE, self._on_conclude)
 
     # -- templates ---------------------------------------------------------------------------
 
@@ -283,41 +318,62 @@ class ContractService:
         batch.  An unexpected failure (database, storage) rolls back its batch and propagates;
         earlier batches stay sent.
         """
-        employer_id = self._employer_of(actor)
+        self._employer_of(actor)
         results: list[BulkResult] = []
         for first in range(0, len(rows), max(1, batch_size)):
             batch = rows[first : first + max(1, batch_size)]
             templates: dict[int, LabourContractTemplate] = {}  # loaded once per batch (per session)
             with self.db.transaction() as s:
                 for index, row in enumerate(batch, first):
-                    now = self.clock()
-                    try:
-                        _check_draft_options(row.signing_order, row.due_at, now)
-                        with s.begin_nested():
-                            template = templates.get(row.template_id)
-                            if template is None:
-                                template = templates[row.template_id] = self._template(
-                                    s, employer_id, row.template_id
-                                )
-                            contract, drafted = self._draft(
-                                s, actor, employer_id, template, row.worker_user_id, row.clauses,
-                                row.due_at, row.signing_order, now, client,
-                            )  # fmt: skip
-                            self._send(s, contract, actor, now, client)
-                    except (ValidationError, NotFoundError) as e:
-                        problems = getattr(e, "problems", None) or [FieldProblem("", str(e))]
-                        where = tuple(FieldProblem(f"/rows/{index}{p.pointer}", p.message) for p in problems)
-                        results.append(BulkResult(index, None, str(e), where))
-                        continue
-                    results.append(BulkResult(index, drafted))
+                    results.append(
+                        self.send_bulk_row(s, actor, row, index, client=client, templates=templates)
+                    )
             if progress is not None:
                 progress(len(results), len(rows))
         return results
+
+    def send_bulk_row(
+        self,
+        s: Session,
+        actor: Actor,
+        row: BulkRow,
+        index: int,
+        *,
+        client: ClientInfo = ClientInfo(),
+        templates: dict[int, LabourContractTemplate] | None = None,
+    ) -> BulkResult:
+        """One row of a bulk send inside the caller's transaction `s` (a savepoint), so that the
+        caller can record the outcome atomically with the contract (workflows.contract_batches).
+        Problems are prefixed /rows/<index>; anything but a refusal propagates."""
+        employer_id = self._employer_of(actor)
+        templates = {} if templates is None else templates
+        now = self.clock()
+        try:
+            _check_draft_options(row.signing_order, row.due_at, now)
+            with s.begin_nested():
+                template = templates.get(row.template_id)
+                if template is None:
+                    template = templates[row.template_id] = self._template(s, employer_id, row.template_id)
+                contract, drafted = self._draft(
+                    s, actor, employer_id, template, row.worker_user_id, row.clauses,
+                    row.due_at, row.signing_order, now, client,
+                )  # fmt: skip
+                self._send(s, contract, actor, now, client)
+        except (ValidationError, NotFoundError) as e:
+            problems = getattr(e, "problems", None) or [FieldProblem("", str(e))]
+            where = tuple(FieldProblem(f"/rows/{index}{p.pointer}", p.message) for p in problems)
+            return BulkResult(index, None, str(e), where)
+        return BulkResult(index, drafted)
 
     def _template(self, s: Session, employer_id: int, template_id: int) -> LabourContractTemplate:
         template = s.get(LabourContractTemplate, template_id)
         if template is None or template.employer_id != employer_id:
             raise NotFoundError("labour contract template", template_id)
+        if template.retired_at is not None:  # retired: kept for the contracts made from it, not new ones
+            raise ValidationError(
+                "该劳动合同模板已停用，不能用于起草新合同",
+                [FieldProblem("/template_id", f"模板「{template.title}」已停用，请选用其他模板")],
+            )
         return template
 
     def _draft(
@@ -332,6 +388,9 @@ class ContractService:
         signing_order: str,
         now: datetime,
         client: ClientInfo,
+        *,
+        kind: str = "contract",  # contract_lifecycle: 'renewal' (of `original_id`) is drafted here too
+        original_id: int | None = None,
     ) -> tuple[LabourContract, Drafted]:
         org = s.get(Organisation, employer_id)
         worker = s.get(User, worker_user_id)
@@ -348,6 +407,8 @@ class ContractService:
         )
         code = _verification_code()
         contract = LabourContract(
+            kind=kind,
+            original_id=original_id,
             verification_code=code,
             employer_id=employer_id,
             worker_user_id=worker.id,
@@ -478,6 +539,33 @@ class ContractService:
             document_sha256=contract.document_sha256,
             notice=SENT_NOTICE,
         )
+        self._start_signing(s, contract, actor, now)
+
+    def _start_signing(self, s: Session, contract: LabourContract, actor: Actor, now: datetime) -> None:
+        """Open the contract's signing case and start its process (it tells the worker at once)."""
+        definition = self.definitions.latest(s, SIGNING_PROCESS)
+        assert contract.contract_number is not None
+        local = now.astimezone(self.zone)
+        case = new_case_row(
+            s,
+            self.runtime,
+            definition,
+            actor,
+            number=CaseNumber(CASE_TYPE, local.year, contract.id, contract.contract_number),
+            title=f"劳动合同 {contract.contract_number}",
+            organisation_id=contract.employer_id,
+        )
+        contract.case_id = case.id
+        due = _aware(contract.due_at)
+        remind = max(due - REMIND_BEFORE, now + (due - now) / 2)
+        data = {
+            "contract_id": contract.id,
+            "contract_number": contract.contract_number,
+            "signing_order": contract.signing_order,
+            "due_at": due.isoformat(),
+            "remind_at": remind.isoformat(),
+        }
+        start_process(s, self.runtime, definition, case, actor, data, contract_id=contract.id)
 
     def request_signing_code(
         self, actor: Actor, contract_id: int, client: ClientInfo = ClientInfo()
@@ -572,10 +660,8 @@ class ContractService:
                 document_sha256=stored.sha256,
                 field=WORKER_SIGNATURE_FIELD,
             )
-            if contract.signing_order == EMPLOYER_FIRST:
-                self._conclude(s, contract, actor, now, client, signed)
-            else:
-                contract.state = WORKER_SIGNED
+            contract.state = WORKER_SIGNED  # or concluded, when the process concludes in this step
+            self._complete(s, contract, actor, "worker_sign", {"worker_signed": True}, signed, client)
             return contract.state
 
     def employer_seal(self, actor: Actor, contract_id: int, client: ClientInfo = ClientInfo()) -> str:
@@ -583,7 +669,7 @@ class ContractService:
         with self.db.transaction() as s:
             contract = self._locked(s, contract_id)
             self._as_employer(actor, contract)
-            allowed = (SENT,) if contract.signing_order == EMPLOYER_FIRST else (WORKER_SIGNED,)
+            allowed = (SENT,) if contract.signing_order != WORKER_FIRST else (WORKER_SIGNED,)
             self._require(contract, allowed, "盖章")
             org = s.get(Organisation, contract.employer_id)
             assert org is not None
@@ -605,10 +691,8 @@ class ContractService:
                 field=EMPLOYER_SEAL_FIELD,
                 seal_of=org.name,
             )
-            if contract.signing_order == WORKER_FIRST:
-                self._conclude(s, contract, actor, now, client, signed)
-            else:
-                contract.state = EMPLOYER_SEALED
+            contract.state = EMPLOYER_SEALED  # or concluded, when the process concludes in this step
+            self._complete(s, contract, actor, "employer_seal", {"employer_sealed": True}, signed, client)
             return contract.state
 
     def decline(self, actor: Actor, contract_id: int, reason: str, client: ClientInfo = ClientInfo()) -> None:
@@ -625,37 +709,125 @@ class ContractService:
             raise ValidationError("请填写作废理由", [FieldProblem("/reason", "请填写作废理由")])
         self._close(actor, contract_id, VOIDED, reason, client, as_worker=False)
 
-    def expire_due(self, now: datetime | None = None) -> list[int]:
-        """Expire every open contract whose signing deadline has passed; returns their ids."""
-        now = now or self.clock()
-        with self.db.transaction() as s:
-            ids = list(
-                s.execute(
-                    select(LabourContract.id).where(
-                        LabourContract.state.in_(OPEN_STATES), LabourContract.due_at <= now
-                    )
-                ).scalars()
+    # -- the signing process --------------------------------------------------------------------
+
+    def _complete(
+        self,
+        s: Session,
+        contract: LabourContract,
+        actor: Actor,
+        task_name: str,
+        data: Mapping[str, Any],
+        signed: bytes,
+        client: ClientInfo,
+    ) -> None:
+        """Complete the process's `task_name` with `data`; the process then asks for the other
+        signature or concludes (its effect reads the PDF just signed from the step context)."""
+        case, definition, run = self._process(s, contract)
+        ready = [t for t in run.ready_user_tasks() if t.name == task_name]
+        if not ready:
+            raise ContractStateError(contract.id, contract.state, "签署")
+        task_id = ready[0].id
+        now = self.clock()
+        s.execute(
+            update(HumanTask)
+            .where(HumanTask.id == task_id, HumanTask.state == "open")
+            .values(state="completed", completed_at=now, completed_by=actor.user_id, result=dict(data))
+        )
+        run.complete_user_task(task_id, data)
+        self._step.current = (contract.current_sha256, signed, client)
+        try:
+            self.runtime.save(s, case, definition, run, actor, closed_task_id=task_id, closed_as="concluded")
+        finally:
+            self._step.current = None
+
+    def _signal(self, s: Session, contract: LabourContract, actor: Actor, message: str, payload: Any) -> None:
+        """Send the process a message (a decline or a void); it ends the signing."""
+        if contract.case_id is None:
+            return  # a draft: no process yet
+        case, definition, run = self._process(s, contract)
+        run.send_message(message, payload)
+        self.runtime.save(s, case, definition, run, actor, closed_as=contract.state)
+
+    def _process(self, s: Session, contract: LabourContract) -> tuple[Case, LoadedDefinition, Run]:
+        case = s.execute(select(Case).where(Case.id == contract.case_id).with_for_update()).scalar_one()
+        definition = self.definitions.get(s, case.definition_id)
+        return case, definition, self.runtime.load(s, case, definition)
+
+    def _contract_of(self, s: Session, data: Mapping[str, Any]) -> LabourContract:
+        return self._locked(s, int(data["contract_id"]))
+
+    def _on_sent(self, s: Session, case: Case, data: Mapping[str, Any], actor: Actor) -> None:
+        """Tell the worker the process, how to view and download, and that it is free (指引 §3)."""
+        contract = self._contract_of(s, data)
+        if contract.signing_order == EMPLOYER_ONLY:
+            return  # nothing for the worker to sign: told when it is issued
+        if contract.kind == "contract":
+            text = f"【劳动合同】{SENT_NOTICE}合同编号 {contract.contract_number}。"
+        else:
+            text = (
+                f"【劳动合同】用人单位向您发送了{document_name(contract)}"
+                f"（编号 {contract.contract_number}），"
+                "请登录查看，经短信验证码核验身份后签名。您可随时免费查看、下载和打印，签署不收取任何费用。"
             )
-        expired = []
-        for contract_id in ids:
-            with self.db.transaction() as s:
-                contract = self._locked(s, contract_id)
-                if contract.state not in OPEN_STATES or _aware(contract.due_at) > now:
-                    continue  # signed or closed meanwhile
-                previous = contract.state
-                contract.state, contract.closed_at, contract.close_reason = EXPIRED, now, "超过签署期限"
-                self._event(
-                    s,
-                    contract,
-                    SYSTEM,
-                    "expired",
-                    now,
-                    ClientInfo(),
-                    previous_state=previous,
-                    due_at=contract.due_at,
-                )
-                expired.append(contract_id)
-        return expired
+        self._notify_worker(s, contract, "sent", text)
+
+    def _on_remind(self, s: Session, case: Case, data: Mapping[str, Any], actor: Actor) -> None:
+        contract = self._contract_of(s, data)
+        if contract.state not in OPEN_STATES:
+            return
+        due = _aware(contract.due_at).astimezone(self.zone).strftime("%Y-%m-%d %H:%M")
+        self._notify_worker(
+            s,
+            contract,
+            "reminder",
+            f"【劳动合同】您有一份{document_name(contract)}（编号 {contract.contract_number}）尚未签署，"
+            f"请在 {due} 前登录查看并签署；逾期未签署的将失效。",
+        )
+        self._event(s, contract, actor, "reminded", self.clock(), ClientInfo(), due_at=contract.due_at)
+
+    def _on_expire(self, s: Session, case: Case, data: Mapping[str, Any], actor: Actor) -> None:
+        contract = self._contract_of(s, data)
+        if contract.state not in OPEN_STATES:
+            return
+        now, previous = self.clock(), contract.state
+        contract.state, contract.closed_at, contract.close_reason = EXPIRED, now, "超过签署期限"
+        self._event(
+            s, contract, actor, "expired", now, ClientInfo(), previous_state=previous, due_at=contract.due_at
+        )
+        self._notify_worker(
+            s,
+            contract,
+            "expired",
+            f"【劳动合同】{document_name(contract)}（编号 {contract.contract_number}）"
+            "已超过签署期限，未订立。",
+        )
+
+    def _on_conclude(self, s: Session, case: Case, data: Mapping[str, Any], actor: Actor) -> None:
+        contract = self._contract_of(s, data)
+        step = getattr(self._step, "current", None)
+        if step is not None and step[0] == contract.current_sha256:
+            pdf, client = step[1], step[2]
+        else:  # not concluded by a signature of this process step (never so today): read it back
+            pdf, client = self._current(contract), ClientInfo()
+        self._conclude(s, contract, actor, self.clock(), client, pdf)
+        done = "已出具" if contract.signing_order == EMPLOYER_ONLY else "已签署生效"
+        employer = contract.clauses["employer"]["name"]
+        self._notify_worker(
+            s,
+            contract,
+            "concluded",
+            f"【劳动合同】{employer}与您的{document_name(contract)}"
+            f"（编号 {contract.contract_number}）{done}。"
+            "您可随时登录免费查看、下载和打印，并可申请免费的纸质文本。",
+        )
+
+    def _notify_worker(self, s: Session, contract: LabourContract, what: str, text: str) -> None:
+        worker = s.get(User, contract.worker_user_id)
+        if worker is None or not worker.phone:
+            return  # no phone: the portal shows it; nothing to text
+        notice = Notice(f"labour_contract:{contract.id}:{what}", worker.phone, text)
+        queue_sms(s, notice, self.clock(), case_id=contract.case_id)
 
     # -- concluding --------------------------------------------------------------------------
 
@@ -668,10 +840,19 @@ class ContractService:
         client: ClientInfo,
         pdf: bytes,
     ) -> None:
-        """Verify the signed PDF (the bytes just stored as the current document), archive, file."""
-        report = self.verifier.verify(pdf)
-        names = {sig.field_name for sig in report.signatures}
-        if not report.valid or names != {WORKER_SIGNATURE_FIELD, EMPLOYER_SEAL_FIELD}:
+        """Check the signed PDF (the bytes just stored as the current document), archive, file.
+
+        The signatures were made by this service moments ago, so a fast check of exactly them
+        (intact, ours, timestamped: `Verifier.check_fresh`) stands in for full validation, which
+        the verification service runs for anyone who asks."""
+        order = {
+            WORKER_FIRST: (WORKER_SIGNATURE_FIELD, EMPLOYER_SEAL_FIELD),
+            EMPLOYER_FIRST: (EMPLOYER_SEAL_FIELD, WORKER_SIGNATURE_FIELD),
+            EMPLOYER_ONLY: (EMPLOYER_SEAL_FIELD,),
+        }[contract.signing_order]
+        report = self.verifier.check_fresh(pdf, order)
+        names = [sig.field_name for sig in report.signatures]
+        if not report.valid or tuple(names) != order:
             raise SealingError(f"labour contract {contract.id}: signatures do not verify: {report.problems}")
         if any(sig.timestamp is None for sig in report.signatures):
             raise SealingError(f"labour contract {contract.id}: a signature lacks its trusted timestamp")
@@ -707,6 +888,11 @@ class ContractService:
         certificate = self._archive(s, contract, certificate_pdf, "certificate", retention, hold, actor, now)
         contract.certificate_sha256, contract.certificate_file_id = certificate.sha256, certificate.id
         self._event(s, contract, actor, "certificate_issued", now, client, document_sha256=certificate.sha256)
+        if contract.kind not in ("contract", "renewal"):  # contract_lifecycle: amendment/termination effects
+            from workflows.contract_lifecycle import apply_concluded
+
+            apply_concluded(self, s, contract, actor, now, client)
+            return
         worker = contract.clauses["worker"]
         filing = LabourUseFiling(
             employer_id=contract.employer_id,
@@ -770,6 +956,7 @@ class ContractService:
     def _certificate_data(
         self, s: Session, contract: LabourContract, signatures: list[dict[str, Any]]
     ) -> dict[str, Any]:
+        s.flush()  # the chain's events of this transaction, too
         rows = s.execute(
             select(AuditEvent)
             .where(AuditEvent.chain == chain_of_contract(contract.id))
@@ -831,6 +1018,8 @@ class ContractService:
                 reason=reason,
                 document_sha256=contract.current_sha256,
             )
+            message = "contract_declined" if state == DECLINED else "contract_voided"
+            self._signal(s, contract, actor, message, {"reason": reason, "by": actor.label})
 
     def _event(
         self,
@@ -906,6 +1095,17 @@ class ContractService:
         if contract is None:
             raise NotFoundError("labour contract", contract_id)
         return contract
+
+
+def document_name(contract: LabourContract) -> str:
+    """What the document is called in notices: a contract, or the change document it is."""
+    if contract.kind == "amendment":
+        return "劳动合同变更协议"
+    if contract.kind == "termination":
+        return "解除或者终止劳动合同的证明" if contract.signing_order == EMPLOYER_ONLY else "解除劳动合同协议"
+    if contract.kind == "renewal":
+        return "续订劳动合同"
+    return "劳动合同"
 
 
 def _verification_code() -> str:

@@ -37,6 +37,9 @@ DEADLINE_FROM_PROPERTY = "deadlineFrom"
 #: Task property naming the formal document (workflows.document_kinds) the case issues when the
 #: task completes, e.g. `issues="acceptance_notice"` on 出具受理通知书.
 ISSUES_PROPERTY = "issues"
+#: Task property naming a domain effect (`CaseRuntime.register_effect`) that runs, in the step's
+#: transaction, when the task completes, e.g. `effect="labour_contract.conclude"`.
+EFFECT_PROPERTY = "effect"
 TEXT_SUFFIXES = (".bpmn", ".dmn", ".json")
 
 
@@ -81,6 +84,15 @@ class LoadedDefinition:
             if props.get(ISSUES_PROPERTY)
         }
 
+    @cached_property
+    def effect_tasks(self) -> Mapping[str, str]:
+        """Task name → the domain effect that runs when that task completes."""
+        return {
+            name: props[EFFECT_PROPERTY]
+            for name, props in self.process.task_properties.items()
+            if props.get(EFFECT_PROPERTY)
+        }
+
 
 def read_folder(folder: Path) -> DefinitionBundle:
     files: dict[str, str] = {}
@@ -110,10 +122,12 @@ class Definitions:
         engine: Engine,
         known_roles: Iterable[str],
         known_deadline_rules: Iterable[str] = (),
+        known_effects: Iterable[str] = (),
     ):
         self.engine = engine
         self.known_roles = frozenset(known_roles)
         self.known_deadline_rules = frozenset(known_deadline_rules)
+        self.known_effects = frozenset(known_effects)
         self._cache: dict[int, LoadedDefinition] = {}
         self._lock = threading.Lock()
 
@@ -199,6 +213,15 @@ class Definitions:
                     element_id=name,
                     process=key,
                     message=f"{ISSUES_PROPERTY}={kind!r} is not a document type: {', '.join(sorted(KINDS))}",
+                )
+            effect = properties.get(EFFECT_PROPERTY)
+            if effect is not None and effect not in self.known_effects:
+                raise DefinitionError(
+                    file=main,
+                    element_id=name,
+                    process=key,
+                    message=f"{EFFECT_PROPERTY}={effect!r} is not a known effect: "
+                    + (", ".join(sorted(self.known_effects)) or "none are registered"),
                 )
         return process, forms
 

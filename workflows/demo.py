@@ -6,9 +6,10 @@ Passwords and TOTP secrets are random per instance and written only to
 
 from __future__ import annotations
 
+import copy
 import json
 import secrets
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -78,6 +79,28 @@ DEMO_ROOMS = (
 )
 #: the employer whose agent has a demo account
 AGENT_EMPLOYER = "示范科技有限公司"
+#: the demo worker's real-name data (a valid resident ID; the phone gets SMS codes in the dev outbox)
+DEMO_WORKER_IDENTITY = {"resident_id": "110101199003071233", "phone": "13800138000"}
+#: the labour contract the demo employer has sent the demo worker to sign (to be signed in the portal)
+DEMO_CONTRACT: dict[str, Any] = {
+    "employer": {"address": "北京市海淀区中关村大街1号", "legal_representative": "钱某某"},
+    "worker": {"address": "北京市朝阳区某某路2号", "resident_id": DEMO_WORKER_IDENTITY["resident_id"]},
+    "term": {"kind": "fixed", "start_date": "2027-01-01", "end_date": "2029-12-31", "probation_months": 2},
+    "job": {
+        "position": "软件工程师",
+        "duties": "负责软件开发和测试。",
+        "place": "北京市海淀区",
+        "region_code": "110108",
+    },
+    "working_time": {"system": "standard", "rest": "每周休息两日，依法享受法定节假日和带薪年休假。"},
+    "pay": {"monthly_amount": "12000", "probation_amount": "10000", "pay_period": "monthly", "payday": 10},
+    "social_insurance": {"description": "甲方依法为乙方缴纳五项社会保险。"},
+    "protection": {
+        "labour_protection": "甲方提供必要的劳动保护用品。",
+        "working_conditions": "办公环境符合国家标准。",
+        "occupational_hazards": "本岗位无职业病危害因素，甲方如实告知。",
+    },
+}
 
 
 def _home_of(roles: set[str], commission_id: int, employer_ids: dict[str, int]) -> int | None:
@@ -187,6 +210,22 @@ def _demo_cases(system: System, actors: dict[str, Actor], org_id: int, employers
     )
 
 
+def _demo_contract(system: System, actors: dict[str, Actor]) -> None:
+    """The demo employer adopts the model contract and sends one to the demo worker to sign."""
+    if system.contracts is None:  # no document side (seal, store): no contracts
+        return
+    agent, worker = actors["employer"], actors["worker"]
+    template_id = system.contracts.adopt_model_template(agent)
+    drafted = system.contracts.create_draft(
+        agent,
+        template_id=template_id,
+        worker_user_id=worker.user_id or 0,
+        clauses=copy.deepcopy(DEMO_CONTRACT),
+        due_at=datetime.now(UTC) + timedelta(days=14),
+    )
+    system.contracts.send(agent, drafted.contract_id)
+
+
 def has_data(system: System) -> bool:
     with system.db.transaction() as s:
         return bool(s.execute(select(func.count()).select_from(User)).scalar_one())
@@ -218,6 +257,8 @@ def load_demo(system: System, instance_dir: Path, commission: str = DEMO_COMMISS
                 organisation_id=_home_of(roles, org.id, employer_ids),
                 actor=SYSTEM,
                 secret_key=system.settings.secret_key,
+                resident_id=DEMO_WORKER_IDENTITY["resident_id"] if username == "worker" else None,
+                phone=DEMO_WORKER_IDENTITY["phone"] if username == "worker" else None,
             )
             s.flush()
             actors[username] = actor_for_user(user)
@@ -237,6 +278,7 @@ def load_demo(system: System, instance_dir: Path, commission: str = DEMO_COMMISS
         *(f"{u:12} TOTP 密钥 {sec}" for u, sec in totp.items()),
     ]
     _demo_cases(system, actors, org_id, uscc_of)
+    _demo_contract(system, actors)
     instance_dir.mkdir(parents=True, exist_ok=True)
     path = instance_dir / CREDENTIALS_FILE
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -8,7 +8,7 @@ wires them into the services.  The domain never imports an adapter, so each can 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -163,6 +163,12 @@ class Verifier(Protocol):
 
     def verify(self, pdf: bytes) -> VerificationReport: ...
 
+    def check_fresh(self, pdf: bytes, field_names: Sequence[str]) -> VerificationReport:
+        """A fast check of signatures this system just made (named in file order): intact,
+        signed by certificates we issued, timestamped — no path validation or modification
+        analysis, which `verify` does for everyone else."""
+        ...
+
 
 # -- rendering -----------------------------------------------------------------------------
 
@@ -203,6 +209,19 @@ class ContractRenderer(Protocol):
     def render_contract(self, data: Mapping[str, Any]) -> bytes: ...
 
     def render_certificate(self, data: Mapping[str, Any]) -> bytes: ...
+
+    # the lifecycle documents (workflows.contract_lifecycle, documents.contract_changes)
+    def render_amendment(self, data: Mapping[str, Any]) -> bytes:
+        """劳动合同变更协议书, with both empty signature fields."""
+        ...
+
+    def render_termination(self, data: Mapping[str, Any]) -> bytes:
+        """解除劳动合同协议书 (both fields) or the employer's certificate (only the seal field)."""
+        ...
+
+    def render_paper_copy(self, data: Mapping[str, Any], document: bytes) -> bytes:
+        """The print file of a free paper copy: a cover page, then `document`."""
+        ...
 
 
 @dataclass(frozen=True)

@@ -115,6 +115,13 @@ class DocumentPolicy(Protocol):
         ...
 
 
+#: A domain effect of a process step: runs in the step's transaction when a task marked
+#: `effect="<name>"` completes, with the case row (locked by the caller), the data the task
+#: completed with and the actor of the step.  It may change domain rows and queue outbox work;
+#: it must not change the workflow (the step is already decided).
+EffectHandler = Callable[[Session, Case, Mapping[str, Any], Actor], None]
+
+
 @dataclass
 class StepResult:
     opened: list[HumanTask] = field(default_factory=list)
@@ -143,6 +150,11 @@ class CaseRuntime:
         self.clock = clock
         #: None: this installation issues no documents (tasks marked `issues` just complete)
         self.documents = documents
+        self.effects: dict[str, EffectHandler] = {}
+
+    def register_effect(self, name: str, handler: EffectHandler) -> None:
+        """Make `effect="<name>"` tasks run `handler` (the composition root wires the domain in)."""
+        self.effects[name] = handler
 
     # -- loading -----------------------------------------------------------
 
@@ -177,6 +189,7 @@ class CaseRuntime:
         before = run.loaded
         issuing = self.documents is not None and definition.issuing_tasks
         issued = run.newly_completed(definition.issuing_tasks.keys()) if issuing else []
+        effects = run.newly_completed(definition.effect_tasks.keys()) if definition.effect_tasks else []
         after = run.snapshot()
         old_meta = case.workflow_meta or {}
         old_human: dict[str, str] = dict(old_meta.get("human", {}))
@@ -243,7 +256,16 @@ class CaseRuntime:
                     session, case, definition.issuing_tasks[task.name], task.data, actor
                 )
 
-        # 5. audit trail, then the case row: new meta, audit head, version
+        # 5. domain effects of the step, in the order their tasks completed
+        for task in effects:
+            name = definition.effect_tasks[task.name]
+            handler = self.effects.get(name)
+            if handler is None:
+                raise EngineError(f"no handler is registered for effect {name!r}", task=task.name)
+            handler(session, case, task.data, actor)
+            audit.append(PendingEvent("effect.applied", f"task:{task.id}", None, {"effect": name}))
+
+        # 6. audit trail, then the case row: new meta, audit head, version
         rows, seq, head = case_event_rows(case.id, case.audit_seq, case.audit_head, actor, audit, now)
         insert_event_rows(session, rows)
         changes: dict[str, Any] = {

@@ -13,6 +13,9 @@ from workflows.cases import CaseService
 from workflows.collective import CollectiveService
 from workflows.config import Settings
 from workflows.continuation import ContinuationService
+from workflows.contract_batches import ContractBatchService
+from workflows.contract_template_service import ContractTemplateService
+from workflows.contracts import EFFECTS as CONTRACT_EFFECTS
 from workflows.contracts import ContractService
 from workflows.db import Database
 from workflows.deadline_service import DeadlineService
@@ -23,10 +26,12 @@ from workflows.engine import Engine
 from workflows.evidence import EvidenceService
 from workflows.filing import FilingService
 from workflows.hearings import HearingService
+from workflows.idempotency import IdempotencyService
 from workflows.issuing import IssuingService
 from workflows.messages import MessageService
 from workflows.minimum_wages import MinimumWages, award_finality_service
 from workflows.models import ProcessDefinition
+from workflows.notifications import NotificationService
 from workflows.oversight import OversightService
 from workflows.party_requests import PartyRequestService
 from workflows.ports import DocumentAdapters, DocumentStore, SmsSender
@@ -69,10 +74,14 @@ class System:
     service_receipts: ServiceReceiptService
     ratings: RatingService
     oversight: OversightService
+    idempotency: IdempotencyService  # replayable API requests (Idempotency-Key)
     issuing: IssuingService | None = None  # None until document adapters are wired in
     evidence: EvidenceService | None = None  # None until a document store is wired in
     registration: RegistrationService | None = None  # None until an SMS sender is wired in
     contracts: ContractService | None = None  # None until contract adapters and SMS are wired in
+    contract_templates: ContractTemplateService | None = None  # employers' templates (with contracts)
+    contract_batches: ContractBatchService | None = None  # bulk send from spreadsheets (with contracts)
+    notifications: NotificationService | None = None  # None until an SMS sender is wired in
 
     def bootstrap(self) -> list[ProcessDefinition]:
         """Migrate the schema and deploy the process folders (a no-op when nothing changed)."""
@@ -101,7 +110,9 @@ def build_system(
             "award_finality": award_finality_service(wages, today=lambda: clock().astimezone(zone).date()),
         }
     )
-    definitions = Definitions(engine, known_roles=ALL_ROLES, known_deadline_rules=RULES.keys())
+    definitions = Definitions(
+        engine, known_roles=ALL_ROLES, known_deadline_rules=RULES.keys(), known_effects=CONTRACT_EFFECTS
+    )
     issuing = (
         None
         if documents is None
@@ -142,6 +153,8 @@ def build_system(
             documents.contract_signer,
             documents.store,
             documents.verifier,
+            runtime=runtime,
+            definitions=definitions,
             phone_codes=registration,
             verify_base_url=documents.verify_base_url,
             wages=wages,
@@ -180,4 +193,14 @@ def build_system(
         evidence=evidence,
         registration=registration,
         contracts=contracts,
+        contract_batches=None if contracts is None else ContractBatchService(db, contracts, clock=clock),
+        contract_templates=(
+            None
+            if contracts is None
+            else ContractTemplateService(
+                db, contracts.renderer, verify_base_url=contracts.verify_base_url, clock=clock
+            )
+        ),
+        notifications=None if sms is None else NotificationService(db, sms, clock=clock),
+        idempotency=IdempotencyService(db, clock=clock),
     )

@@ -1,5 +1,6 @@
-"""The background worker loop: fire due timers, complete pending documents, sweep overdue
-deadlines into escalations and expire labour contracts left unsigned past their time.
+"""The background worker loop: fire due timers (statutory periods, contract reminders and
+expiry…), complete pending documents, send queued texts, sweep overdue deadlines into
+escalations.
 
 Any number of workers may run (each claims timers with SKIP LOCKED on PostgreSQL; the
 escalation sweep is idempotent).  A worker killed at any point loses nothing: its open
@@ -12,10 +13,12 @@ import logging
 import time
 from collections.abc import Callable
 
-from workflows.contracts import ContractService
+from workflows.contract_batches import ContractBatchService
 from workflows.deadline_service import DeadlineService
 from workflows.errors import LaborcaseError
+from workflows.idempotency import IdempotencyService
 from workflows.issuing import IssuingService
+from workflows.notifications import NotificationService
 from workflows.timers import TimerService
 
 log = logging.getLogger(__name__)
@@ -29,10 +32,13 @@ def run_worker(
     sweep_seconds: float = 300.0,
     should_stop: Callable[[], bool] = lambda: False,
     issuing: IssuingService | None = None,
-    contracts: ContractService | None = None,
+    notifications: NotificationService | None = None,
+    batches: ContractBatchService | None = None,
+    idempotency: IdempotencyService | None = None,
 ) -> None:
-    """Loop until `should_stop()`: timers whenever due, pending documents (sealing, storing)
-    whenever due; every `sweep_seconds` the overdue sweep and the expiry of unsigned contracts."""
+    """Loop until `should_stop()`: timers, pending documents (sealing, storing), rows of bulk
+    sends and queued texts whenever due; every `sweep_seconds` the overdue sweep and the purge of
+    kept API responses."""
     log.info("worker %s started", timers.name)
     next_sweep = 0.0
     while not should_stop():
@@ -43,17 +49,19 @@ def run_worker(
                     log.info("escalated %d overdue deadlines", escalated)
             except LaborcaseError:
                 log.exception("overdue sweep failed; retrying at the next sweep")
-            if contracts is not None:
+            if idempotency is not None:
                 try:
-                    expired = contracts.expire_due()
-                    if expired:
-                        log.info("expired %d unsigned labour contracts", len(expired))
+                    idempotency.purge_expired()
                 except LaborcaseError:
-                    log.exception("contract expiry failed; retrying at the next sweep")
+                    log.exception("purging kept API responses failed; retrying at the next sweep")
             next_sweep = time.monotonic() + sweep_seconds
         busy = timers.run_due() > 0
         if issuing is not None:
             busy = issuing.run_pending(limit=50) > 0 or busy
+        if batches is not None:  # bulk-sent labour contracts, a few rows a round
+            busy = batches.run_pending(limit=20) > 0 or busy
+        if notifications is not None:
+            busy = notifications.run_pending(limit=50) > 0 or busy
         if not busy:
             time.sleep(poll_seconds)
     log.info("worker %s stopped", timers.name)

@@ -20,6 +20,7 @@ import pytest
 
 from tests.support import fixture_system
 from workflows.config import Settings
+from workflows.contracts import EFFECTS as CONTRACT_EFFECTS
 from workflows.db import Database
 from workflows.definitions import FORM_PROPERTY, Definitions, read_all, read_folder
 from workflows.engine import Engine
@@ -74,7 +75,9 @@ EXPECTED_DEADLINES = {
 
 
 def definitions() -> Definitions:
-    return Definitions(Engine(), known_roles=ALL_ROLES, known_deadline_rules=RULES.keys())
+    return Definitions(
+        Engine(), known_roles=ALL_ROLES, known_deadline_rules=RULES.keys(), known_effects=CONTRACT_EFFECTS
+    )
 
 
 def tree(folder: Path) -> ET.Element:

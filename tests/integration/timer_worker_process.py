@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -14,6 +15,7 @@ def main() -> None:
     url, bpmn_dir, instance = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
     settings = Settings(instance_dir=instance, database_url=url, bpmn_dir=bpmn_dir, secret_key="x" * 32)
     system = build_system(settings, database=Database(url, pool_size=2, max_overflow=0))
+    (instance / f"ready-{os.getpid()}").touch()  # started: the crash test may kill it from now on
     system.timers.run_forever(poll_seconds=0.05)
 
 

@@ -18,6 +18,7 @@ import pytest
 from argon2 import PasswordHasher, profiles
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
 from documents import Renderer
 from documents.contracts import ContractRenderer
@@ -34,6 +35,7 @@ from workflows import identity
 from workflows.contract_views import ContractViews
 from workflows.contracts import chain_of_contract
 from workflows.db import Database
+from workflows.models import LabourContract, LabourContractTemplate
 from workflows.ports import DocumentAdapters
 from workflows.system import System, build_system
 
@@ -288,3 +290,44 @@ def test_the_worker_declines_with_a_reason_and_the_employer_voids_before_signing
     assert r.status_code == 409  # nothing to sign any more
     actions = [e.action for e in system.contracts.events(voided)]  # type: ignore[union-attr]
     assert actions[-1] == "labour_contract.voided"
+
+
+def test_the_demo_worker_finds_a_contract_to_sign_and_was_told_by_text(
+    system: System, outbox: OutboxSmsSender, tmp_path: Path
+) -> None:
+    from workflows.audit import SYSTEM
+    from workflows.definitions import read_all
+    from workflows.demo import DEMO_WORKER_IDENTITY, load_demo
+    from workflows.identity import actor_for_user
+    from workflows.models import User
+
+    with system.db.transaction() as s:  # the demo's cases run the product processes
+        system.definitions.deploy(s, read_all(Path(__file__).resolve().parents[2] / "bpmn"), SYSTEM)
+    load_demo(system, tmp_path / "demo")
+    assert system.notifications is not None and system.notifications.run_pending() == 1
+    (text,) = [m.text for m in outbox.messages(DEMO_WORKER_IDENTITY["phone"])]
+    assert "签署不收取任何费用" in text
+    with system.db.transaction() as s:
+        worker = s.execute(select(User).where(User.username == "worker")).scalar_one()
+        actor = actor_for_user(worker)
+    (listed,) = ContractViews(system.db).for_actor(actor)
+    assert listed.state == "sent"
+
+
+def test_the_employer_drafts_from_its_own_template_with_its_defaults(app: Flask, parties: Parties) -> None:
+    hr = browser(app, "hr1")
+    token = token_of(hr, "/employer/contract-templates")
+    r = hr.post("/employer/contract-templates/new", data={"csrf_token": token, "title": "门店员工劳动合同"})
+    assert r.status_code == 302, r.get_data(as_text=True)
+    found = re.search(r"/employer/contract-templates/([^/]+)/edit$", r.headers["Location"])
+    assert found
+    key = found.group(1)
+    page = hr.get(f"/employer/contracts/new?template={key}").get_data(as_text=True)
+    assert "门店员工劳动合同" in page and f'name="template_key" value="{key}"' in page
+    contract_id = draft(hr, template_key=key)
+    with app.extensions["laborcase"].db.transaction() as s:
+        contract = s.get(LabourContract, contract_id)
+        assert contract is not None
+        template = s.get(LabourContractTemplate, contract.template_id)
+        assert template is not None and template.template_key == key
+    assert hr.get("/employer/contracts/new?template=nosuch").status_code == 404

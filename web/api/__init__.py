@@ -48,6 +48,9 @@ def register_api(app: Flask, csrf: CSRFProtect) -> LaborcaseApi:
         },
     )
     api = LaborcaseApi(app)
+    from web.api import idempotency
+
+    idempotency.install(app, api)  # Idempotency-Key on the employer API's POSTs
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     api.spec.components.security_scheme("apiKey", {"type": "apiKey", "in": "header", "name": "X-API-Key"})
     from web.api import (
@@ -56,6 +59,9 @@ def register_api(app: Flask, csrf: CSRFProtect) -> LaborcaseApi:
         auth,
         cases,
         collective,
+        contract_batches,
+        contract_lifecycle,
+        contract_templates,
         contracts,
         deadlines,
         documents,
@@ -81,6 +87,9 @@ def register_api(app: Flask, csrf: CSRFProtect) -> LaborcaseApi:
         admin,
         api_keys,
         contracts,
+        contract_templates,
+        contract_batches,
+        contract_lifecycle,
     ):
         csrf.exempt(module.blp)
         api.register_blueprint(module.blp, url_prefix=f"/api/v1{module.PREFIX}")

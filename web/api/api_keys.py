@@ -51,19 +51,31 @@ def employer_caller(scope: str) -> Actor:
         if caller is not None:
             caller.require(scope)
         return cached
-    header = request.headers.get("Authorization", "")
-    token = header[7:].strip() if header.lower().startswith("bearer ") else ""
-    if token.startswith(KEY_PREFIX):
-        sys = system()
-        with sys.db.transaction() as s:
-            caller = authenticate_key(s, token, secret_key=sys.settings.secret_key, client_ip=client_ip())
-        g.actor, g.api_key = caller.actor, caller
+    caller = employer_key()
+    if caller is not None:
         caller.require(scope)
         return caller.actor
     actor = api_actor()
     if EMPLOYER_AGENT not in actor.roles or actor.organisation_id is None:
         raise PermissionDeniedError("只有用人单位经办人或其 API 密钥可以调用用人单位接口")
     return actor
+
+
+def employer_key() -> KeyCaller | None:
+    """The employer API key presented with this request (authenticated once per request; 401 if it
+    is not good), or None when the request does not present one."""
+    cached: KeyCaller | None = g.get("api_key")
+    if cached is not None:
+        return cached
+    header = request.headers.get("Authorization", "")
+    token = header[7:].strip() if header.lower().startswith("bearer ") else ""
+    if not token.startswith(KEY_PREFIX):
+        return None
+    sys = system()
+    with sys.db.transaction() as s:
+        caller = authenticate_key(s, token, secret_key=sys.settings.secret_key, client_ip=client_ip())
+    g.actor, g.api_key = caller.actor, caller
+    return caller
 
 
 class ApiKeyOut(Schema):

@@ -58,7 +58,15 @@ class ContractOut(Schema):
     verification_code = fields.String()
     state = fields.String(metadata={"enum": list(STATE_LABELS)})
     state_label = fields.String()
-    signing_order = fields.String(metadata={"enum": list(SIGNING_ORDERS)})
+    signing_order = fields.String(metadata={"enum": [*SIGNING_ORDERS, "employer_only"]})
+    kind = fields.String(
+        metadata={
+            "enum": ["contract", "amendment", "termination", "renewal"],
+            "description": "a labour contract, or a document changing the contract `original_id`",
+        }
+    )
+    original_id = fields.Integer(allow_none=True)
+    ended_on = fields.Date(allow_none=True, metadata={"description": "last day, once rescinded or ended"})
     template_id = fields.Integer()
     template_version = fields.Integer()
     worker_user_id = fields.Integer()

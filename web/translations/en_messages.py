@@ -690,6 +690,267 @@ EN = {
     "还没有已订立的劳动合同。": "No concluded contracts yet.",
     "预览合同（PDF，即签署的文本）": "Preview (PDF: the text that is signed)",
     "验证码 %(minutes)s 分钟内有效。": "The code is valid for %(minutes)s minutes.",
+    # bulk send of labour contracts from a spreadsheet (web/contract_batches.py)
+    "上传并批量发送": "Upload and send",
+    "上传时间": "Uploaded",
+    "上传表格": "Upload a spreadsheet",
+    "下载 CSV 示例": "Download the CSV sample",
+    "下载 XLSX 示例": "Download the XLSX sample",
+    "下载失败行（CSV，可修改后重新上传）": "Download the failed lines (CSV: correct them and upload again)",
+    "仅显示前 %(shown)s 行，完整列表请下载 CSV。": (
+        "Only the first %(shown)s lines are shown; download the CSV for all."
+    ),
+    "从表格批量发送": "Bulk send from a spreadsheet",
+    "刷新": "Refresh",
+    "发送中": "Sending",
+    "合同模板": "Contract template",
+    "合计": "Total",
+    "后台正在逐行发送，本页会自动刷新。": (
+        "Sending line by line in the background; this page refreshes itself."
+    ),
+    "失败": "Failed",
+    "失败原因": "Reason",
+    "失败的行": "Failed lines",
+    "已发送": "Sent",
+    "已完成": "Done",
+    "已接收 %(total)s 行，正在后台逐行发送。": (
+        "%(total)s lines received; they are being sent in the background."
+    ),
+    "待发送": "Pending",
+    "批量发送劳动合同": "Bulk send of labour contracts",
+    "批量发送记录": "Bulk sends",
+    "批量发送进度": "Bulk send progress",
+    "排队中": "Queued",
+    "文件": "File",
+    "最多 %(rows)s 行，不超过 %(mb)s MB；CSV 可为 UTF-8 或 GB18030（GBK）编码。": (
+        "At most %(rows)s lines and %(mb)s MB; a CSV may be in UTF-8 or GB18030 (GBK)."
+    ),
+    "每行一份劳动合同：劳动者须已在本平台实名注册，按居民身份证号码或注册手机号码查找。"
+    "每份合同都按劳动合同法第十七条核对必备条款，逐行起草并发送；有误的行不发送，列出原因。": (
+        "One labour contract a line. Workers must have a real-name account here, found by resident ID "
+        "number or registered phone. Each contract is checked for the mandatory clauses of Labour "
+        "Contract Law art.17, then drafted and sent line by line; lines with errors are not sent and "
+        "are listed with the reason."
+    ),
+    "没有失败的行。": "No failed lines.",
+    "示例表格（列名与一行示例）：": "Sample spreadsheet (the column names and one example line):",
+    "第 %(version)s 版": "version %(version)s",
+    "行号": "Line",
+    "表格中该列为空时使用": "Used where the spreadsheet leaves this column empty",
+    "表格文件（CSV 或 XLSX）": "Spreadsheet (CSV or XLSX)",
+    "请选择合同模板": "Choose a contract template",
+    "请选择签署期限": "Choose the signing period",
+    "请选择要上传的 CSV 或 XLSX 文件": "Choose the CSV or XLSX file to upload",
+    "返回劳动合同列表": "Back to the labour contracts",
+    "返回批量发送": "Back to bulk send",
+    "还没有批量发送记录。": "No bulk sends yet.",
+    "通用示范文本（首次使用时采用为本单位模板）": (
+        "General model text (adopted as your template on first use)"
+    ),
+    # contract lifecycle: amendment, termination, renewal, paper copies (web/contract_lifecycle.py)
+    "下载打印文件": "Download the print file",
+    "仅由用人单位盖章": "Employer's seal only",
+    "以下为劳动合同现行条款（含已生效的变更）。请只修改需要变更的内容：变更协议书列出每项变更前后的条款，"
+    "由双方签署后生效（劳动合同法第三十五条）。必备条款不能删除，工资不得低于当地最低工资标准。": (
+        "These are the contract's current terms (with the amendments in force). Change only what is to "
+        "change: the amendment agreement lists each changed clause before and after, and takes effect once "
+        "both parties have signed it (Labour Contract Law art. 35). Mandatory clauses cannot be removed, and "
+        "pay may not fall below the local minimum wage."
+    ),
+    "以本单位的电子印章盖章出具此证明（附可信时间戳）；劳动者随即可在其劳动合同页面查看和下载。": (
+        "Issue this certificate under your organisation's electronic seal (with a trusted timestamp); the "
+        "worker can then view and download it on their contract page."
+    ),
+    "免费纸质文本": "Free paper copy",
+    "关联文书": "Linked documents",
+    "出具解除或者终止劳动合同的证明": "Issue a certificate of rescission or ending",
+    "到用人单位领取": "Collect at the employer",
+    "办理": "Action",
+    "办理纸质文本申请": "Handle paper-copy requests",
+    "劳动合同变更协议书": "Contract amendment agreement",
+    "劳动报酬": "Pay",
+    "劳动者要求纸质文本的，用人单位应免费提供加盖公章的纸质文本。下载打印文件（首页注明电子合同编号、"
+    "核验码和核验网址），打印盖章后交付劳动者。": (
+        "When a worker asks for a paper copy, the employer provides a stamped paper copy free of charge. "
+        "Download the print file (its first page names the electronic contract's number, verification code "
+        "and URL), print and stamp it, and hand it to the worker."
+    ),
+    "协商一致解除的，生成解除劳动合同协议书，由双方签署（劳动合同法第三十六条）。用人单位应在解除或者终止劳动合同时"
+    "出具解除或者终止劳动合同的证明，由本单位盖章出具，劳动者可随时查看和下载（劳动合同法第五十条）。"
+    "解除或终止后，劳动合同文本至少保存二年备查。": (
+        "Rescission by agreement produces a rescission agreement signed by both parties (Labour Contract Law "
+        "art. 36). When a contract is rescinded or ends, the employer issues a certificate under its seal, "
+        "which the worker can view and download at any time (art. 50). After that the contract is kept for "
+        "at least two years."
+    ),
+    "协商一致解除（双方签署协议书）": "Rescission by agreement (both sign an agreement)",
+    "变更": "Amend",
+    "变更劳动合同": "Amend the labour contract",
+    "变更劳动合同（劳动合同变更协议书）": "Amend the labour contract (amendment agreement)",
+    "变更协议书草稿已生成：请预览后发送给劳动者签署。": (
+        "The amendment agreement is drafted: preview it, then send it to the worker to sign."
+    ),
+    "变更生效日期": "Amendment takes effect on",
+    "只看待办": "Open requests only",
+    "备注（如快递单号）": "Note (e.g. tracking number)",
+    "工作交接": "Work handover",
+    "已交付": "Handed over",
+    "已交付劳动者": "Handed over to the worker",
+    "已打印盖章": "Printed and stamped",
+    "已撤回纸质文本申请。": "Paper-copy request withdrawn.",
+    "已标记为交付劳动者。": "Marked as handed over to the worker.",
+    "已标记为打印盖章。": "Marked as printed and stamped.",
+    "已申请": "Requested",
+    "已申请纸质文本：用人单位打印盖章后免费交付给您。": (
+        "Paper copy requested: the employer prints and stamps it and gives it to you free of charge."
+    ),
+    "您可以要求用人单位免费提供加盖公章的纸质文本，到单位领取或邮寄给您。": (
+        "You can ask the employer for a stamped paper copy free of charge, to collect or to be mailed to you."
+    ),
+    "所属劳动合同：": "Belongs to labour contract: ",
+    "新的合同期限": "New term",
+    "新的月工资（元，不变则留空）": "New monthly pay (yuan; leave empty if unchanged)",
+    "方式": "How",
+    "方式和依据": "How and on what legal basis",
+    "暂无变更、解除（终止）或续订文书。": "No amendment, termination or renewal documents yet.",
+    "最后工作日": "Last working day",
+    "本劳动合同已于 %(day)s 解除或者终止。": "This labour contract was rescinded or ended on %(day)s.",
+    "查看全部": "Show all",
+    "没有待办的纸质文本申请。": "No open paper-copy requests.",
+    "法律依据（出具证明时选择；协商一致解除为第三十六条）": (
+        "Legal basis (for a certificate; rescission by agreement is art. 36)"
+    ),
+    "生成变更协议书草稿": "Draft the amendment agreement",
+    "生成续订合同草稿": "Draft the renewed contract",
+    "生成草稿": "Draft",
+    "生效和签署": "Effect and signing",
+    "申请免费纸质文本": "Request a free paper copy",
+    "申请时间": "Requested at",
+    "盖章出具证明": "Seal and issue the certificate",
+    "第三十六条：用人单位与劳动者协商一致，解除劳动合同": (
+        "Art. 36: rescission by agreement of employer and worker"
+    ),
+    "第三十七条：劳动者提前三十日以书面形式通知用人单位，解除劳动合同": (
+        "Art. 37: the worker rescinds with 30 days' written notice"
+    ),
+    "第三十八条：用人单位有法定情形，劳动者解除劳动合同": (
+        "Art. 38: the worker rescinds because of the employer's statutory faults"
+    ),
+    "第三十九条：劳动者有法定过失情形，用人单位解除劳动合同": (
+        "Art. 39: the employer rescinds because of the worker's statutory faults"
+    ),
+    "第四十条：无过失性辞退（提前三十日书面通知或者额外支付一个月工资）": (
+        "Art. 40: dismissal without fault (30 days' written notice or one month's extra pay)"
+    ),
+    "第四十一条：经济性裁员": "Art. 41: economic redundancy",
+    "第四十四条：劳动合同期满或者其他法定终止情形，劳动合同终止": (
+        "Art. 44: the contract ends on expiry or another statutory ground"
+    ),
+    "签署（协商一致解除时）": "Signing (rescission by agreement)",
+    "纸质文本申请": "Paper-copy requests",
+    "纸质文本申请：": "Paper-copy requests: ",
+    "经济补偿（元，劳动合同法第四十六条、第四十七条；无则留空）": (
+        "Economic compensation (yuan, Labour Contract Law arts. 46-47; leave empty if none)"
+    ),
+    "续订": "Renew",
+    "续订劳动合同": "Renew the labour contract",
+    "续订劳动合同草稿已生成：请预览后发送给劳动者签署。": (
+        "The renewed contract is drafted: preview it, then send it to the worker to sign."
+    ),
+    "续订合同以现行条款（含已生效的变更）为基础，约定新的合同期限，不再约定试用期（劳动合同法第十九条）。"
+    "续订合同由双方签署后订立，并办理用工备案。": (
+        "A renewed contract takes the current terms (with the amendments in force) with a new term and no "
+        "new probation (Labour Contract Law art. 19). It is concluded once both sign, and filed."
+    ),
+    "编号": "Number",
+    "解除劳动合同协议书草稿已生成：请预览后发送给劳动者签署。": (
+        "The rescission agreement is drafted: preview it, then send it to the worker to sign."
+    ),
+    "解除或终止": "Rescind or end",
+    "解除或终止劳动合同": "Rescind or end the labour contract",
+    "解除或者终止的原因": "Reason for rescission or ending",
+    "解除（终止）劳动合同": "Rescission (ending) of the labour contract",
+    "解除（终止）劳动合同证明草稿已生成：请预览后盖章出具。": (
+        "The certificate of rescission (ending) is drafted: preview it, then seal and issue it."
+    ),
+    "证明已盖章出具，劳动者可在其劳动合同页面查看和下载。": (
+        "The certificate is sealed and issued; the worker can view and download it on their contract page."
+    ),
+    "邮寄": "By mail",
+    "邮寄地址、收件人和电话（邮寄时填写）": "Mailing address, recipient and phone (for mail)",
+    "领取方式": "Delivery",
+    # contract templates (web/contract_templates.py)
+    "代码": "Code",
+    "以下条款由系统保留在合同末尾，不能修改：": (
+        "This article is kept at the end of the contract by the system and cannot be changed:"
+    ),
+    "以此为基础": "Start from",
+    "使用中": "In use",
+    "保存为新版本": "Save as a new version",
+    "保存人": "Saved by",
+    "保存后成为新版本，已起草的合同仍使用原版本。每段一行；必备条款的章节和默认约定不能删除或留空。": (
+        "Saving creates a new version; contracts already drafted keep theirs. One paragraph per "
+        "line; the sections and defaults of mandatory clauses cannot be removed or left empty."
+    ),
+    "保存时间": "Saved at",
+    "修改劳动合同模板": "Edit contract template",
+    "修改（保存为新版本）": "Edit (saved as a new version)",
+    "停用后不能再用此模板起草新合同；已起草和已订立的合同不受影响。": (
+        "Once retired, the template can no longer be used for new contracts; contracts already "
+        "drafted or concluded are not affected."
+    ),
+    "停用模板": "Retire template",
+    "其他约定与结尾条款": "Other terms and closing articles",
+    "其他约定（每行一条）": "Other terms (one per line)",
+    "副标题": "Subtitle",
+    "劳动合同模板": "Contract templates",
+    "劳动合同（通用示范文本）": "Labour contract (general model text)",
+    "复制：%(title)s": "Copy: %(title)s",
+    "已保存为第 %(version)s 版；已起草的合同仍使用原版本。": (
+        "Saved as version %(version)s; contracts already drafted keep their version."
+    ),
+    "已停用": "Retired",
+    "已新建合同模板：请修改条款后保存。": "Template created: edit its clauses and save.",
+    "序言": "Preamble",
+    "恢复使用": "Restore",
+    "新建模板": "New template",
+    "最新版本": "Latest version",
+    "条款": "Clauses",
+    "条款正文": "Clause text",
+    "条款默认约定（起草合同时可逐份修改）": "Clause defaults (can be changed in each contract)",
+    "标题与序言": "Title and preamble",
+    "模板": "Template",
+    (
+        "模板可修改合同正文和条款的默认约定，但不能删除或留空劳动合同法第十七条规定的必备条款。"
+        "每次保存都是一个新版本，已起草的合同仍使用原版本。"
+    ): (
+        "A template may change the contract text and the clause defaults, but not remove or empty a"
+        " mandatory clause of Labour Contract Law art. 17. Each save is a new version; contracts "
+        "already drafted keep theirs."
+    ),
+    "模板已停用：不能再用它起草新合同，已起草的合同不受影响。": (
+        "Template retired: it can no longer be used for new contracts; drafted contracts are not affected."
+    ),
+    "模板已恢复使用。": "Template restored.",
+    "模板标题（合同名称）": "Template title (contract name)",
+    "此模板已停用，不能用于起草新合同。": "This template is retired and cannot be used for new contracts.",
+    "版本": "Version",
+    "版本历史": "Version history",
+    "章节标题": "Section heading",
+    "管理合同模板": "Manage contract templates",
+    "结尾条款": "Closing articles",
+    "还没有本单位的合同模板：可按通用示范文本新建。": (
+        "No templates of your own yet: create one from the model text."
+    ),
+    "预览": "Preview",
+    "预览（样本 PDF，与正式合同排版相同）": "Preview (sample PDF, laid out as the real contract)",
+    "（不预设）": "(no default)",
+    "每日工作时间（小时，标准工时制）": "Hours per day (standard working time)",
+    "每周工作时间（小时，标准工时制）": "Hours per week (standard working time)",
+    "其他劳动报酬约定": "Other pay terms",
+    # choosing the template of a new contract (web/contracts_employer.py)
+    "使用模板：": "Template:",
+    "通用示范文本": "Model contract",
 }
 
 

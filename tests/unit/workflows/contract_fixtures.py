@@ -14,13 +14,20 @@ from signing.contracts import ContractSigningService
 from tests.contract_support import EMPLOYER_USCC, WORKER_RESIDENT_ID, sample_clauses
 from tests.support import SECRET, make_employer
 from workflows.audit import SYSTEM, Actor
-from workflows.contracts import ClientInfo, ContractService
+from workflows.contracts import EFFECTS, ClientInfo, ContractService
 from workflows.db import Database
+from workflows.definitions import Definitions, read_folder
+from workflows.engine import Engine
 from workflows.identity import create_user
 from workflows.minimum_wages import MinimumWages
+from workflows.notifications import NotificationService
 from workflows.ports import DocumentStore
 from workflows.registration import RegistrationService
-from workflows.runtime import utcnow
+from workflows.roles import ALL_ROLES
+from workflows.runtime import CaseRuntime, utcnow
+from workflows.timers import TimerService
+
+SIGNING_BPMN = Path(__file__).resolve().parents[3] / "bpmn" / "labour_contract_signing"
 
 EMPLOYER = "北京某某科技有限公司"
 WORKER_PHONE = "13800138000"
@@ -43,6 +50,8 @@ class Setup:
     parties: Parties
     outbox: OutboxSmsSender
     template_id: int
+    timers: TimerService  # fires the signing process's reminders and deadline
+    notifications: NotificationService  # sends the queued texts (to `outbox`)
 
 
 def make_parties(db: Database) -> Parties:
@@ -70,18 +79,32 @@ def make_parties(db: Database) -> Parties:
 def build(db: Database, signing: Signing, store: DocumentStore, tmp_path: Path) -> Setup:
     outbox = OutboxSmsSender(tmp_path / "sms-outbox.jsonl")
     codes = RegistrationService(db, outbox, secret_key=SECRET)
+    engine = Engine()
+    definitions = Definitions(engine, known_roles=ALL_ROLES, known_effects=EFFECTS)
+    runtime = CaseRuntime(engine)
+    with db.transaction() as s:
+        definitions.deploy(s, [read_folder(SIGNING_BPMN)], SYSTEM)
     service = ContractService(
         db,
         ContractRenderer(),
         ContractSigningService(signing.sealer, signing.pki),
         store,
         signing.verifier,
+        runtime=runtime,
+        definitions=definitions,
         phone_codes=codes,
         verify_base_url="https://laborcase.example/verify",
         wages=MinimumWages.load(),
     )
     parties = make_parties(db)
-    return Setup(service, parties, outbox, service.adopt_model_template(parties.agent))
+    return Setup(
+        service,
+        parties,
+        outbox,
+        service.adopt_model_template(parties.agent),
+        TimerService(db, definitions, runtime),
+        NotificationService(db, outbox),
+    )
 
 
 def draft(setup: Setup, order: str = "worker_first", **changes: object) -> int:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 from pathlib import Path
 
 import pytest
@@ -11,18 +11,27 @@ from sqlalchemy import select
 from integrations.storage.local import LocalFolderDocumentStore
 from signing.config import Signing
 from tests.contract_support import sample_clauses
-from tests.support import fixture_system
 from workflows import audit
 from workflows.contract_clauses import CLAUSES, check_clauses
 from workflows.contracts import ContractStateError
 from workflows.db import Database
+from workflows.deadline_service import DeadlineService
 from workflows.errors import PermissionDeniedError, ValidationError
 from workflows.minimum_wages import MinimumWages
-from workflows.models import LabourContract, LabourUseFiling
+from workflows.models import Case, LabourContract, LabourUseFiling, Timer
 from workflows.runtime import utcnow
 from workflows.worker import run_worker
 
-from .contract_fixtures import DESK, PHONE, Setup, build, conclude, draft, worker_proves_identity
+from .contract_fixtures import (
+    DESK,
+    PHONE,
+    WORKER_PHONE,
+    Setup,
+    build,
+    conclude,
+    draft,
+    worker_proves_identity,
+)
 
 
 @pytest.fixture
@@ -238,18 +247,53 @@ def test_the_employer_voids_before_the_worker_signs_but_not_after(setup: Setup) 
         svc.void(p.agent, second, "改变主意")
 
 
-def test_open_contracts_expire_after_their_due_time(setup: Setup, db: Database) -> None:
+def test_open_contracts_expire_when_the_signing_deadline_timer_fires(setup: Setup, db: Database) -> None:
     svc, p = setup.service, setup.parties
     waiting, drafted = draft(setup), draft(setup)
     svc.send(p.agent, waiting)
-    assert svc.expire_due() == []
-    assert svc.expire_due(utcnow() + timedelta(days=8)) == [waiting]  # drafts are not sent: no expiry
+    assert setup.timers.run_due(utcnow()) == 0  # nothing due yet
+    later = utcnow() + timedelta(days=8)  # past the reminder and the deadline
+    assert setup.timers.run_due(later) == 2
     with db.transaction() as s:
         states = {c.id: c.state for c in s.execute(select(LabourContract)).scalars()}
-    assert states == {waiting: "expired", drafted: "draft"}
-    assert svc.events(waiting)[-1].action == "labour_contract.expired"
+        case = s.get(Case, s.get(LabourContract, waiting).case_id)  # type: ignore[union-attr]
+        assert case is not None and case.status == "closed" and case.closed_at is not None
+    assert states == {waiting: "expired", drafted: "draft"}  # drafts are not sent: no timers
+    actions = [e.action for e in svc.events(waiting)]
+    assert actions[-2:] == ["labour_contract.reminded", "labour_contract.expired"]
     with pytest.raises(ContractStateError):
         svc.request_signing_code(p.worker, waiting, PHONE)
+
+
+def test_the_worker_is_told_reminded_and_told_of_expiry_by_text(setup: Setup) -> None:
+    svc, p = setup.service, setup.parties
+    contract_id = draft(setup)
+    svc.send(p.agent, contract_id)
+    setup.timers.run_due(utcnow() + timedelta(days=8))
+    assert setup.notifications.run_pending() == 3
+    assert setup.notifications.run_pending() == 0  # each text once
+    texts = [m.text for m in setup.outbox.messages() if m.phone == WORKER_PHONE]
+    assert "签署不收取任何费用" in texts[0] and "下载" in texts[0]
+    assert "尚未签署" in texts[1]
+    assert "已超过签署期限" in texts[2]
+
+
+def test_a_reminder_comes_a_day_before_the_deadline_and_not_after_signing(setup: Setup, db: Database) -> None:
+    svc, p = setup.service, setup.parties
+    contract_id = draft(setup)
+    svc.send(p.agent, contract_id)
+    with db.transaction() as s:
+        timers = {t.name: t for t in s.execute(select(Timer)).scalars()}
+    contract_due = utcnow() + timedelta(days=7)
+    due = {name: timer.due_at.replace(tzinfo=timer.due_at.tzinfo or UTC) for name, timer in timers.items()}
+    assert abs((due["签署提醒"] - (contract_due - timedelta(days=1))).total_seconds()) < 60
+    assert abs((due["签署截止"] - contract_due).total_seconds()) < 60
+    worker_proves_identity(setup, contract_id)
+    svc.worker_sign(p.worker, contract_id, PHONE)
+    with db.transaction() as s:
+        reminder = select(Timer).where(Timer.task_id == timers["签署提醒"].task_id)
+        states = {t.name: t.state for t in s.execute(reminder).scalars()}
+    assert states == {"签署提醒": "cancelled"}
 
 
 def test_other_employers_and_other_workers_are_refused(setup: Setup) -> None:
@@ -284,20 +328,20 @@ def test_a_draft_for_another_workers_resident_id_is_refused(setup: Setup) -> Non
     assert caught.value.problems[0].pointer == "/clauses/worker/resident_id"
 
 
-def test_the_worker_loop_expires_contracts_left_unsigned(setup: Setup, db: Database, tmp_path: Path) -> None:
+def test_the_worker_loop_expires_contracts_left_unsigned(setup: Setup, db: Database) -> None:
     svc, p = setup.service, setup.parties
     waiting = draft(setup)
     svc.send(p.agent, waiting)
-    svc.clock = lambda: utcnow() + timedelta(days=8)  # past the signing deadline
-    system = fixture_system(db, tmp_path / "system")
+    setup.timers.runtime.clock = lambda: utcnow() + timedelta(days=8)  # past the signing deadline
     calls = iter(range(2))
     run_worker(
-        system.timers,
-        system.deadlines,
+        setup.timers,
+        DeadlineService(db, clock=utcnow),
         poll_seconds=0,
         should_stop=lambda: next(calls, None) is None,
-        contracts=svc,
+        notifications=setup.notifications,
     )
     with db.transaction() as s:
         contract = s.get(LabourContract, waiting)
         assert contract is not None and contract.state == "expired"
+    assert "已超过签署期限" in setup.outbox.messages()[-1].text

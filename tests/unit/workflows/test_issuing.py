@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -133,6 +133,9 @@ class FakeStore:
 class FakeVerifier:
     def verify(self, pdf: bytes) -> VerificationReport:
         return VerificationReport(hashlib.sha256(pdf).hexdigest(), (), False, b"sealed" in pdf)
+
+    def check_fresh(self, pdf: bytes, field_names: Sequence[str]) -> VerificationReport:
+        return self.verify(pdf)
 
 
 # -- fixtures -------------------------------------------------------------------------------

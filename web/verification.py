@@ -6,6 +6,7 @@ revoked, superseded) and, for an upload, who sealed or signed it, when, and whet
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from flask import Blueprint, redirect, render_template, request, url_for
@@ -70,13 +71,13 @@ def verify_form() -> Any:
 def verify_code(code: str) -> Any:
     record: PublicRecord | None = None
     contract: ContractPublicRecord | None = None
+    # Labour contracts' codes are "LC" + 10 characters (workflows.contracts); a formal document's
+    # 10-character code may start with "LC" too, so a code is looked up as either.
     try:
-        if code.strip().upper().startswith("LC"):  # labour contracts' codes (workflows.contracts)
-            contract = ContractViews(system().db).public_record(code)
-        else:
-            record = issuing().lookup(code)
+        record = issuing().lookup(code)
     except NotFoundError:
-        pass
+        with contextlib.suppress(NotFoundError):
+            contract = ContractViews(system().db).public_record(code)
     page = render_template(
         "verify.html",
         code_form=CodeForm(prefix="c", formdata=None, data={"code": code}),

@@ -381,11 +381,12 @@ def test_a_hearing_fewer_than_five_working_days_after_the_notice_is_served_is_re
     [problem] = err.value.problems
     assert problem.pointer == "/hearing_date"
     assert "第三十五条" in problem.message and "5日（工作日）" in problem.message
-    # served later, the earliest date moves on too
+    # served after the last day the earliest date allows (not "the next working day": served on a
+    # rest day, that day and the next working day allow the same hearing dates)
     with pytest.raises(ValidationError):
         hearings.schedule(
             actor, task_id, room_id=rooms[0].id, hearing_date=earliest, session="am",
-            served_on=cal.next_working_day(served),
+            served_on=compute_due("arbitration.hearing_notice", earliest) + timedelta(days=1),
         )  # fmt: skip
     assert task_state(db, task_id) == "open" and bookings_of(db, case_id) == []
     assert [s.hearing_date for s in hearings.free_slots(actor, task_id, too_early, earliest)] == [

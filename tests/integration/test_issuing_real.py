@@ -178,6 +178,23 @@ def test_api_issues_serves_and_publicly_verifies_a_document(env: Env, client: Fl
     assert page.status_code == 200 and doc["number"] in page.get_data(as_text=True)
 
 
+def test_a_document_code_that_looks_like_a_contract_code_is_still_found(
+    env: Env, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # one code in 1,024 starts with "LC", the prefix of labour contracts' codes
+    letters = iter("LC23456789")
+    monkeypatch.setattr("workflows.issuing.secrets.choice", lambda alphabet: next(letters))
+    r = client.post(
+        "/api/v1/documents",
+        json={"case_id": env.case_id, "document_type": "award_document", "data": sample("award_document")},
+        headers=_token(client, env),
+    )
+    assert r.status_code == 201 and r.json["verification_code"] == "LC23456789"
+    page = client.get("/verify/LC23456789")
+    assert page.status_code == 200 and r.json["number"] in page.get_data(as_text=True)
+    assert client.get("/verify/LC2345678999").status_code == 404  # a contract code that does not exist
+
+
 def test_api_rejects_bad_requests_with_problem_details(env: Env, client: FlaskClient) -> None:
     headers = _token(client, env)
     r = client.post(

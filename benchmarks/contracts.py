@@ -162,6 +162,7 @@ class Config:
     pki_port: int
     tuned: bool
     batch_size: int = 50
+    profile_dir: str | None = None
 
 
 @dataclass(frozen=True)
@@ -258,6 +259,25 @@ class Worker:
     service: Any
     sms: CapturedSms
     db: Any
+    profile_dir: str | None = None
+
+
+@contextmanager
+def _profiled(stage: str) -> Iterator[None]:
+    """cProfile the stage into <profile dir>/<stage>-<pid>.prof when --profile is given."""
+    assert _WORKER is not None
+    if _WORKER.profile_dir is None:
+        yield
+        return
+    import cProfile
+
+    profiler = cProfile.Profile()
+    profiler.enable()
+    try:
+        yield
+    finally:
+        profiler.disable()
+        profiler.dump_stats(str(Path(_WORKER.profile_dir) / f"{stage}-{os.getpid()}.prof"))
 
 
 _WORKER: Worker | None = None
@@ -356,7 +376,7 @@ def _init(cfg: Config) -> None:
         verify_base_url="https://laborcase.example/verify",
         wages=MinimumWages.load(),
     )
-    _WORKER = Worker(service, sms, db)
+    _WORKER = Worker(service, sms, db, cfg.profile_dir)
 
 
 def _ready(pause: float) -> int:
@@ -371,9 +391,44 @@ class ChunkResult:
     buckets: dict[str, float]
     errors: list[str]
     statements: int = 0
+    cpu: float = 0.0  # CPU seconds of the worker process in this chunk
 
 
 def _send_chunk(args: tuple[Parties, list[Person], bool]) -> ChunkResult:
+    cpu = time.process_time()
+    with _profiled("send"):
+        result = _send(args)
+    return replace(result, cpu=time.process_time() - cpu)
+
+
+def _conclude_chunk(args: tuple[Parties, list[tuple[int, Person]]]) -> ChunkResult:
+    cpu = time.process_time()
+    with _profiled("conclude"):
+        result = _conclude(args)
+    return replace(result, cpu=time.process_time() - cpu)
+
+
+def _postgres_cpu() -> float | None:
+    """CPU seconds used so far by the local PostgreSQL server: its live processes plus the
+    backends the postmaster has reaped; None when the server's processes cannot be read."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total, found = 0, False
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if (entry / "comm").read_text().strip() != "postgres":
+                continue
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # gone meanwhile, or not ours to read
+        found = True
+        utime, stime, cutime, cstime = (int(f) for f in fields[11:15])
+        total += utime + stime + cutime + cstime
+    return total / ticks if found else None
+
+
+def _send(args: tuple[Parties, list[Person], bool]) -> ChunkResult:
     from workflows.audit import Actor
     from workflows.contracts import BulkRow
 
@@ -406,7 +461,7 @@ def _send_chunk(args: tuple[Parties, list[Person], bool]) -> ChunkResult:
     return ChunkResult(ids, time.perf_counter() - start, dict(METER.totals), errors, METER.statements)
 
 
-def _conclude_chunk(args: tuple[Parties, list[tuple[int, Person]]]) -> ChunkResult:
+def _conclude(args: tuple[Parties, list[tuple[int, Person]]]) -> ChunkResult:
     from workflows.audit import Actor
 
     parties, work = args
@@ -441,6 +496,7 @@ class Row:
     send_s: float
     conclude_s: float
     per_contract_ms: dict[str, float]
+    cpu_ms: dict[str, float]  # CPU ms per contract: worker processes, the TSA's process, PostgreSQL
 
     @property
     def total_s(self) -> float:
@@ -461,7 +517,7 @@ def run_row(label: str, cfg: Config, parties: Parties, people: list[Person], pro
         pids = set(pool.map(_ready, [0.5] * (processes * 2)))
         if len(pids) < processes:
             print(f"  (only {len(pids)} of {processes} processes warmed)", file=sys.stderr)
-        t0 = time.perf_counter()
+        t0, parent_cpu0, pg_cpu0 = time.perf_counter(), time.process_time(), _postgres_cpu()
         sent = list(
             pool.map(_send_chunk, [(parties, chunk, cfg.tuned) for chunk in _split(people, processes)])
         )
@@ -477,7 +533,7 @@ def run_row(label: str, cfg: Config, parties: Parties, people: list[Person], pro
             for pair in zip(r.contract_ids, chunk, strict=True)
         ]
         concluded = list(pool.map(_conclude_chunk, [(parties, chunk) for chunk in _split(work, processes)]))
-        t2 = time.perf_counter()
+        t2, parent_cpu, pg_cpu = time.perf_counter(), time.process_time() - parent_cpu0, _postgres_cpu()
     errors = [e for r in concluded for e in r.errors]
     if errors:
         raise SystemExit(f"{label}: not concluded: {errors[:5]}")
@@ -491,7 +547,12 @@ def run_row(label: str, cfg: Config, parties: Parties, people: list[Person], pro
     per["db+service"] = 1000 * (busy - sum(buckets.values())) / n
     per["total"] = 1000 * busy / n
     per["sql"] = sum(r.statements for r in sent + concluded) / n
-    return Row(label, n, processes, t1 - t0, t2 - t1, per)
+    cpu = {
+        "workers": sum(r.cpu for r in sent + concluded),
+        "TSA (parent)": parent_cpu,
+        "PostgreSQL": (pg_cpu - pg_cpu0) if pg_cpu is not None and pg_cpu0 is not None else float("nan"),
+    }
+    return Row(label, n, processes, t1 - t0, t2 - t1, per, {k: 1000 * v / n for k, v in cpu.items()})
 
 
 def check(cfg: Config, expected: int) -> str:
@@ -562,6 +623,18 @@ def print_rows(rows: Sequence[Row]) -> None:
     print(f"{'row':<34} " + " ".join(f"{n:>8}" for n in names))
     for r in rows:
         print(f"{r.label:<34} " + " ".join(f"{r.per_contract_ms[n]:>8.1f}" for n in names))
+    print()
+    print("CPU per contract (ms), and how busy the cores were (CPU s / (wall s x cores))")
+    parts = list(rows[0].cpu_ms)
+    print(f"{'row':<34} " + " ".join(f"{n:>12}" for n in parts) + f" {'total':>8} {'cores busy':>10}")
+    cores = len(os.sched_getaffinity(0))
+    for r in rows:
+        total = sum(v for v in r.cpu_ms.values() if v == v)
+        busy = total * r.count / 1000 / (r.total_s * cores)
+        print(
+            f"{r.label:<34} " + " ".join(f"{r.cpu_ms[n]:>12.1f}" for n in parts)
+            + f" {total:>8.1f} {100 * busy:>9.0f}%"
+        )  # fmt: skip
 
 
 def _load() -> str:
@@ -579,6 +652,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--pg", default=DEFAULT_PG, help="PostgreSQL URL; the database is dropped and re-created"
     )
     parser.add_argument("--quick", action="store_true", help="CI smoke: 5 contracts per row")
+    parser.add_argument("--profile", metavar="DIR", help="cProfile every stage of every process into DIR")
     args = parser.parse_args(argv)
     if args.quick:
         args.count, args.baseline_count = min(args.count, 5), min(args.baseline_count, 3)
@@ -628,7 +702,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             rows: list[Row] = []
             offset = 0
             for label, n, tuned, processes in layout:
-                cfg = Config(args.pg, str(Path(tmp) / "instance"), str(Path(tmp) / "store"), port, tuned)
+                cfg = Config(
+                    args.pg, str(Path(tmp) / "instance"), str(Path(tmp) / "store"), port, tuned,
+                    profile_dir=args.profile,
+                )  # fmt: skip
                 people = parties.workers[offset : offset + n]
                 offset += n
                 print(f"running: {label} ({n} contracts) ...", flush=True)

@@ -44,19 +44,25 @@ class RawSignature:
         return c + d
 
 
-def scan(pdf: bytes, known_certificates: Sequence[asn1_x509.Certificate] = ()) -> list[RawSignature]:
+def scan(
+    pdf: bytes, known_certificates: Sequence[asn1_x509.Certificate] = (), *, containers: bool = True
+) -> list[RawSignature]:
     """Every signature in `pdf` (byte ranges in file order), each checked on its own.
 
     `known_certificates` (trust roots, intermediates) help check the certificates embedded in
-    signature containers, which no signature covers.
+    signature containers, which no signature covers.  `containers=False` skips that check of the
+    unsigned parts of each container (DER shape, embedded certificates, unsigned attributes) —
+    for containers this system made moments ago, never for a file from outside.
     """
-    known = [_load_cert(c.dump()) for c in known_certificates]
-    issuers = [c for c in known if c is not None]
+    issuers: list[x509.Certificate] = []
+    if containers:
+        known = [_load_cert(c.dump()) for c in known_certificates]
+        issuers = [c for c in known if c is not None]
     found: list[RawSignature] = []
     covered_holes: list[tuple[int, int]] = []
     for m in _BYTE_RANGE.finditer(pdf):
         a, b, c, d = (int(x) for x in m.groups())
-        found.append(_check(pdf, (a, b, c, d), issuers))
+        found.append(_check(pdf, (a, b, c, d), issuers, containers))
         covered_holes.append((a + b, c))
     # a signature container whose /ByteRange is gone (its keyword or numbers damaged)
     for m in _CONTENTS_HEX.finditer(pdf):
@@ -68,7 +74,7 @@ def scan(pdf: bytes, known_certificates: Sequence[asn1_x509.Certificate] = ()) -
 
 
 def _check(
-    pdf: bytes, byte_range: tuple[int, int, int, int], issuers: list[x509.Certificate]
+    pdf: bytes, byte_range: tuple[int, int, int, int], issuers: list[x509.Certificate], containers: bool
 ) -> RawSignature:
     a, b, c, d = byte_range
     problems: list[str] = []
@@ -89,9 +95,10 @@ def _check(
         algorithm = signer["digest_algorithm"]["algorithm"].native
         if raw[der_length:].strip(b"\x00"):
             problems.append("签名内容的填充被改动 / bytes after the signature container were altered")
-        if not _well_formed(raw[:der_length]):
-            problems.append("签名容器被改动 / the signature container was altered")
-        problems.extend(_container_problems(signed_data, signer, issuers))
+        if containers:
+            if not _well_formed(raw[:der_length]):
+                problems.append("签名容器被改动 / the signature container was altered")
+            problems.extend(_container_problems(signed_data, signer, issuers))
         content_type = signed_data["encap_content_info"]["content_type"].dotted
         if content_type == TST_INFO:  # a document timestamp: the imprint covers the ranges
             tst = tsp.TSTInfo.load(signed_data["encap_content_info"]["content"].contents)

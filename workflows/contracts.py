@@ -43,7 +43,7 @@ from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 from workflows.audit import Actor, append_chain_event
 from workflows.cases import CaseNumber, new_case_row, start_process
@@ -591,8 +591,9 @@ class ContractService:
         with self.db.transaction() as s:
             contract = self._locked(s, contract_id)
             self._require(contract, self._worker_may_sign_in(contract), "核验身份")
-            user = s.get(User, contract.worker_user_id)
-            assert user is not None
+            user = s.execute(
+                select(User.id, User.display_name, User.resident_id).where(User.id == contract.worker_user_id)
+            ).one()
             named = contract.clauses["worker"]
             if (
                 not user.resident_id
@@ -644,8 +645,7 @@ class ContractService:
             signer = PersonalSigner(f"user:{contract.worker_user_id}", worker["name"], worker["resident_id"])
             before = contract.current_sha256
             signed = self.signer.sign_personally(self._current(contract), signer, WORKER_SIGNATURE_FIELD)
-            stored = self.store.put(Bucket.WORKING, signed, content_type=PDF)
-            contract.current_sha256, contract.worker_signed_at = stored.sha256, now
+            contract.current_sha256, contract.worker_signed_at = hashlib.sha256(signed).hexdigest(), now
             contract.worker_identity = None  # one check, one signature
             self._event(
                 s,
@@ -657,7 +657,7 @@ class ContractService:
                 identity_method=identity["method"],
                 phone_challenge_id=identity.get("phone_challenge_id"),
                 signed_sha256_before=before,
-                document_sha256=stored.sha256,
+                document_sha256=contract.current_sha256,
                 field=WORKER_SIGNATURE_FIELD,
             )
             contract.state = WORKER_SIGNED  # or concluded, when the process concludes in this step
@@ -677,8 +677,7 @@ class ContractService:
             before = contract.current_sha256
             organisation = OrganisationSigner(f"organisation:{org.id}", org.name, org.uscc)
             signed = self.signer.seal_for(self._current(contract), organisation, EMPLOYER_SEAL_FIELD)
-            stored = self.store.put(Bucket.WORKING, signed, content_type=PDF)
-            contract.current_sha256, contract.employer_sealed_at = stored.sha256, now
+            contract.current_sha256, contract.employer_sealed_at = hashlib.sha256(signed).hexdigest(), now
             self._event(
                 s,
                 contract,
@@ -687,7 +686,7 @@ class ContractService:
                 now,
                 client,
                 signed_sha256_before=before,
-                document_sha256=stored.sha256,
+                document_sha256=contract.current_sha256,
                 field=EMPLOYER_SEAL_FIELD,
                 seal_of=org.name,
             )
@@ -722,7 +721,10 @@ class ContractService:
         client: ClientInfo,
     ) -> None:
         """Complete the process's `task_name` with `data`; the process then asks for the other
-        signature or concludes (its effect reads the PDF just signed from the step context)."""
+        signature or concludes (its effect reads the PDF just signed from the step context).
+
+        `signed` is kept as the current document unless it concluded the contract (then the
+        archive holds it), before the transaction commits."""
         case, definition, run = self._process(s, contract)
         ready = [t for t in run.ready_user_tasks() if t.name == task_name]
         if not ready:
@@ -740,6 +742,9 @@ class ContractService:
             self.runtime.save(s, case, definition, run, actor, closed_task_id=task_id, closed_as="concluded")
         finally:
             self._step.current = None
+        if contract.state != CONCLUDED:
+            stored = self.store.put(Bucket.WORKING, signed, content_type=PDF)
+            assert stored.sha256 == contract.current_sha256
 
     def _signal(self, s: Session, contract: LabourContract, actor: Actor, message: str, payload: Any) -> None:
         """Send the process a message (a decline or a void); it ends the signing."""
@@ -823,10 +828,10 @@ class ContractService:
         )
 
     def _notify_worker(self, s: Session, contract: LabourContract, what: str, text: str) -> None:
-        worker = s.get(User, contract.worker_user_id)
-        if worker is None or not worker.phone:
+        phone = self._phone_of(s, contract.worker_user_id)
+        if not phone:
             return  # no phone: the portal shows it; nothing to text
-        notice = Notice(f"labour_contract:{contract.id}:{what}", worker.phone, text)
+        notice = Notice(f"labour_contract:{contract.id}:{what}", phone, text)
         queue_sms(s, notice, self.clock(), case_id=contract.case_id)
 
     # -- concluding --------------------------------------------------------------------------
@@ -1065,12 +1070,16 @@ class ContractService:
             raise ContractStateError(contract.id, contract.state, action)
 
     def _worker_phone(self, s: Session, contract: LabourContract) -> str:
-        user = s.get(User, contract.worker_user_id)
-        if user is None or not user.phone:
+        phone = self._phone_of(s, contract.worker_user_id)
+        if not phone:
             raise ValidationError(
                 "劳动者账号没有登记手机号码，无法发送验证码", [FieldProblem("/phone", "未登记")]
             )
-        return user.phone
+        return phone
+
+    @staticmethod
+    def _phone_of(s: Session, user_id: int) -> str | None:
+        return s.execute(select(User.phone).where(User.id == user_id)).scalar_one_or_none()
 
     def _current(self, contract: LabourContract) -> bytes:
         return self.store.get(Bucket.WORKING, contract.current_sha256)
@@ -1089,12 +1098,25 @@ class ContractService:
 
     @staticmethod
     def _locked(s: Session, contract_id: int) -> LabourContract:
+        """The contract, row-locked for this transaction (locked once: effects of the signing
+        process run in the transaction of the step that already holds the lock)."""
+        locked: dict[int, tuple[LabourContract, SessionTransaction]]
+        locked = s.info.setdefault(_LOCKED_CONTRACTS, {})
+        held = locked.get(contract_id)
+        if held is not None and held[1].is_active and held[0] in s:  # a savepoint rolled back: lock again
+            return held[0]
         contract = s.execute(
             select(LabourContract).where(LabourContract.id == contract_id).with_for_update()
         ).scalar_one_or_none()
         if contract is None:
             raise NotFoundError("labour contract", contract_id)
+        transaction = s.get_nested_transaction() or s.get_transaction()
+        assert transaction is not None
+        locked[contract_id] = (contract, transaction)
         return contract
+
+
+_LOCKED_CONTRACTS = "laborcase.locked_labour_contracts"  # session.info: id -> row locked in this transaction
 
 
 def document_name(contract: LabourContract) -> str:

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from workflows.db import Database
@@ -44,14 +46,15 @@ class Notice:
 
 
 def queue_sms(s: Session, notice: Notice, now: datetime, case_id: int | None = None) -> bool:
-    """Queue `notice` in the caller's transaction; False when a notice with its key exists."""
-    exists = s.execute(
-        select(OutboxMessage.id).where(OutboxMessage.idempotency_key == notice.key)
-    ).scalar_one_or_none()
-    if exists is not None:
-        return False
-    s.add(
-        OutboxMessage(
+    """Queue `notice` in the caller's transaction; False when a notice with its key exists.
+
+    One INSERT … ON CONFLICT DO NOTHING: a racing transaction queueing the same key waits for
+    the other's outcome instead of failing on the unique key."""
+    dialect = s.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = (
+        insert(OutboxMessage)
+        .values(
             idempotency_key=notice.key[:128],
             kind=SMS_KIND,
             case_id=case_id,
@@ -60,8 +63,10 @@ def queue_sms(s: Session, notice: Notice, now: datetime, case_id: int | None = N
             attempts=0,
             available_at=now,
         )
+        .on_conflict_do_nothing(index_elements=[OutboxMessage.idempotency_key])
+        .returning(OutboxMessage.id)
     )
-    return True
+    return s.execute(statement).scalar_one_or_none() is not None
 
 
 def retry_pause(attempts: int) -> timedelta:

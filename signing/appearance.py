@@ -13,6 +13,7 @@ import io
 import math
 import threading
 from dataclasses import dataclass
+from functools import lru_cache
 
 from pyhanko.pdf_utils import layout
 from pyhanko.pdf_utils.content import PdfContent
@@ -90,6 +91,7 @@ def draw_seal(design: SealDesign, size: float = 120.0, *, font: str | None = Non
     return buf.getvalue()
 
 
+@lru_cache(maxsize=256)  # an employer's seal mark is the same all day, for every contract it seals
 def draw_signature_mark(
     name: str, detail: str, width: float, height: float, *, font: str | None = None
 ) -> bytes:

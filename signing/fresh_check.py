@@ -140,10 +140,10 @@ def _signer_cert(info: cms.SignerInfo, certs: list[asn1_x509.Certificate]) -> as
     sid = info["sid"]
     for cert in certs:
         if sid.name == "issuer_and_serial_number":
-            # serial first: comparing names (RFC 4518 string preparation) costs a millisecond
-            if (
-                cert.serial_number == sid.chosen["serial_number"].native
-                and cert.issuer == sid.chosen["issuer"]
+            # serial, then the issuer's DER: comparing names by RFC 4518 rules costs a millisecond
+            issuer = sid.chosen["issuer"]
+            if cert.serial_number == sid.chosen["serial_number"].native and (
+                cert.issuer.dump() == issuer.dump() or cert.issuer == issuer
             ):
                 return cert
         elif cert.key_identifier == sid.chosen.native:

@@ -7,6 +7,7 @@ parses the key once.  Keys on an HSM go through pyHanko's PKCS#11 signer instead
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -87,7 +88,7 @@ class LoadedKeySigner(SimpleSigner):
         super().__init__(
             signing_cert=credentials.certificate,
             signing_key=key_info,
-            cert_registry=SimpleCertificateStore.from_certs(list(credentials.chain)),
+            cert_registry=_chain_registry(tuple(c.dump() for c in credentials.chain)),
             embed_roots=embed_roots,
         )
         self._key = key
@@ -117,6 +118,13 @@ class LoadedKeySigner(SimpleSigner):
             return self._key.sign(data, ec.ECDSA(get_pyca_cryptography_hash(digest_algorithm)))
         # PSS and anything unusual: the stock path (re-parses the key, but stays correct)
         return bytes(super().sign_raw(data, digest_algorithm))
+
+
+@functools.lru_cache(maxsize=64)
+def _chain_registry(chain: tuple[bytes, ...]) -> SimpleCertificateStore:
+    """One registry per issuing chain, shared by every signer it issued: registering
+    certificates (name normalisation) costs about a millisecond, and pyHanko only reads it."""
+    return SimpleCertificateStore.from_certs([asn1_x509.Certificate.load(der) for der in chain])
 
 
 class _FixedAttribute(attributes.CMSAttributeProvider):

@@ -1,8 +1,8 @@
 """The development PKI: created on first run in a folder, reused on every later run.
 
 Root CA → issuing CA → {agency seal, TSA, OCSP responder, one certificate per user}.  Private keys
-are PKCS#8, encrypted with a passphrase derived from the instance secret; a registry file records
-every certificate issued and revoked, from which the CRLs and OCSP answers are made.  When
+are PKCS#8, encrypted with a passphrase derived from the instance secret; an append-only registry
+records every certificate issued and revoked, from which the CRLs and OCSP answers are made.  When
 `base_url` is set, certificates point there for CRLs, OCSP and issuer certificates (the loopback
 server in `signing.tsa` serves them).  Production uses external certificates or PKCS#11 instead
 (`signing.keys`); nothing here is meant for real seals.
@@ -108,6 +108,15 @@ class CertificateRecord:
         )
 
 
+@dataclass(frozen=True)
+class _Registry:
+    """What this process has read of the registry file: up to `offset` of file `inode`."""
+
+    inode: int
+    offset: int
+    records: dict[int, CertificateRecord]
+
+
 def derive_passphrase(secret: str | bytes) -> bytes:
     """The key-encryption passphrase: HKDF-SHA256 of the instance secret (never stored)."""
     raw = secret.encode() if isinstance(secret, str) else secret
@@ -145,9 +154,7 @@ class DevPki:
         self._credentials: dict[str, SigningCredentials] = {}
         self._crl_cache: dict[str, tuple[int, bytes, datetime]] = {}
         self._revoked_cache: dict[str, tuple[bytes, frozenset[int]]] = {}
-        self._registry_cache: tuple[float, dict[int, CertificateRecord]] | None = None
-        self._parsed: dict[tuple[str, str | None, str | None], CertificateRecord] = {}
-        self._lines: dict[CertificateRecord, str] = {}
+        self._registry: _Registry | None = None
 
     # -- opening ---------------------------------------------------------------------------
 
@@ -168,6 +175,7 @@ class DevPki:
         (folder / "users").mkdir(exist_ok=True)
         (folder / "crl").mkdir(exist_ok=True)
         with pki._locked():
+            pki._migrate_registry()
             pki._ensure_hierarchy()
             pki._write(stored, json.dumps(dataclasses.asdict(settings), ensure_ascii=False).encode())
         return pki
@@ -372,56 +380,69 @@ class DevPki:
         return key
 
     # -- registry --------------------------------------------------------------------------
+    # Append-only, one JSON record a line; a later line for a serial (its revocation) replaces the
+    # earlier one.  Issuing appends one line, and each process reads only the lines appended since
+    # it last looked: rewriting a whole registry file on every issue made each certificate cost
+    # more as the registry grew, and made every process re-read it after another one wrote.
 
     @property
     def _registry_path(self) -> Path:
-        return self.folder / "registry.json"
+        return self.folder / "registry.jsonl"
 
     def records(self) -> dict[int, CertificateRecord]:
-        """Every certificate issued below the root, by serial (re-read when another process wrote)."""
-        path = self._registry_path
+        """Every certificate issued below the root, by serial (do not change the dict returned)."""
         try:
-            mtime = path.stat().st_mtime_ns
+            with open(self._registry_path, "rb") as f:
+                st = os.fstat(f.fileno())
+                state = self._registry
+                if state is None or state.inode != st.st_ino or st.st_size < state.offset:
+                    state = _Registry(st.st_ino, 0, {})
+                if st.st_size > state.offset:
+                    f.seek(state.offset)
+                    chunk = f.read(st.st_size - state.offset)
+                    end = chunk.rfind(b"\n") + 1  # a line being appended now is read next time
+                    if end:
+                        records = dict(state.records)  # a new dict: callers may hold the old one
+                        for line in chunk[:end].splitlines():
+                            if line.strip():
+                                record = CertificateRecord.from_json(json.loads(line))
+                                records[record.serial] = record
+                        state = _Registry(st.st_ino, state.offset + end, records)
+                self._registry = state
+                return state.records
         except FileNotFoundError:
             return {}
-        cached = self._registry_cache
-        if cached is not None and cached[0] == mtime:
-            return cached[1]
-        rows = json.loads(path.read_text(encoding="utf-8"))["certificates"]
-        records = {}
-        for d in rows:  # records seen before are not parsed again (only revocation changes one)
-            key = (d["serial"], d.get("revoked_at"), d.get("reason"))
-            record = self._parsed.get(key)
-            if record is None:
-                record = self._parsed[key] = CertificateRecord.from_json(d)
-            records[record.serial] = record
-        self._registry_cache = (mtime, records)
-        return records
 
-    def _save_records(self, records: dict[int, CertificateRecord]) -> None:
-        # one record a line; json's C encoder (an `indent` falls back to the pure-Python one, which
-        # made every certificate issued cost more as the registry grew)
-        lines = ",\n".join(self._registry_line(r) for r in records.values())
-        self._write(self._registry_path, ('{"certificates": [\n' + lines + "\n]}\n").encode())
-        self._registry_cache = (self._registry_path.stat().st_mtime_ns, records)  # under the lock
+    def _append_record(self, record: CertificateRecord) -> None:
+        """One line, one write, under the lock (O_APPEND: never over another process's line)."""
+        line = (json.dumps(record.to_json(), ensure_ascii=False) + "\n").encode()
+        fd = os.open(self._registry_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        try:
+            os.write(fd, line)
+        finally:
+            os.close(fd)
 
-    def _registry_line(self, record: CertificateRecord) -> str:
-        line = self._lines.get(record)
-        if line is None:
-            line = self._lines[record] = json.dumps(record.to_json(), ensure_ascii=False)
-        return line
+    def _migrate_registry(self) -> None:
+        """A folder made before the registry was append-only: its records, one a line (under the lock)."""
+        old = self.folder / "registry.json"
+        if not old.exists() or self._registry_path.exists():
+            return
+        rows = json.loads(old.read_text(encoding="utf-8"))["certificates"]
+        lines = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
+        self._write(self._registry_path, lines.encode())
+        old.unlink()
 
     def _record(self, cert: x509.Certificate, *, kind: str, issuer: str, user_id: str | None = None) -> None:
-        records = dict(self.records())
-        records[cert.serial_number] = CertificateRecord(
-            serial=cert.serial_number,
-            kind=kind,
-            issuer=issuer,
-            subject=cert.subject.rfc4514_string(),
-            not_after=cert.not_valid_after_utc,
-            user_id=user_id,
+        self._append_record(
+            CertificateRecord(
+                serial=cert.serial_number,
+                kind=kind,
+                issuer=issuer,
+                subject=cert.subject.rfc4514_string(),
+                not_after=cert.not_valid_after_utc,
+                user_id=user_id,
+            )
         )
-        self._save_records(records)
 
     # -- certificates and credentials ------------------------------------------------------
 
@@ -566,15 +587,13 @@ class DevPki:
 
     def _revoke_locked(self, serial: int, reason: str) -> None:
         x509.ReasonFlags[reason]  # validates the name (key_compromise, superseded, ...)
-        records = dict(self.records())
-        record = records.get(serial)
+        record = self.records().get(serial)
         if record is None:
             raise SealingError(f"certificate {serial:x} was not issued by this PKI")
         if record.revoked_at is None:
-            records[serial] = CertificateRecord(
-                **{**record.__dict__, "revoked_at": _now() - timedelta(seconds=1), "reason": reason}
+            self._append_record(
+                dataclasses.replace(record, revoked_at=_now() - timedelta(seconds=1), reason=reason)
             )
-            self._save_records(records)
             self._refresh_crl(record.issuer, force=True)
 
     def status(self, serial: int) -> CertificateRecord | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import stat
 from pathlib import Path
 
@@ -116,6 +117,34 @@ def test_revoked_certificate_is_listed_in_the_issuing_crl(pki: DevPki) -> None:
     )
     with pytest.raises(SealingError):
         pki.revoke(12345)
+
+
+def test_two_processes_sharing_the_folder_see_each_others_issues_and_revocations(tmp_path: Path) -> None:
+    pki_dir = tmp_path / "pki"
+    one = DevPki.open(pki_dir, SECRET)
+    other = DevPki.open(pki_dir, SECRET)  # another process: its own view of the registry
+    known = len(other.records())
+    first = one.issue_user_certificate("user-20", "赵六")
+    second = other.issue_user_certificate("user-21", "钱七")
+    assert {first.serial_number, second.serial_number} <= set(one.records())
+    assert len(other.records()) == known + 2
+    other.revoke(first.serial_number, "key_compromise")
+    assert one.is_revoked(first.serial_number) and not one.is_revoked(second.serial_number)
+    lines = (pki_dir / "registry.jsonl").read_text("utf-8").splitlines()
+    assert len(lines) == known + 3  # append-only: the revocation is a line of its own
+
+
+def test_a_registry_of_an_older_version_is_carried_over(tmp_path: Path) -> None:
+    pki_dir = tmp_path / "pki"
+    pki = DevPki.open(pki_dir, SECRET)
+    cred = pki.issue_user_certificate("user-22", "孙八")
+    rows = [json.loads(line) for line in (pki_dir / "registry.jsonl").read_text("utf-8").splitlines()]
+    (pki_dir / "registry.jsonl").unlink()
+    (pki_dir / "registry.json").write_text(json.dumps({"certificates": rows}, ensure_ascii=False), "utf-8")
+    reopened = DevPki.open(pki_dir, SECRET)
+    record = reopened.status(cred.serial_number)
+    assert record is not None and record.user_id == "user-22"
+    assert not (pki_dir / "registry.json").exists()
 
 
 def test_issued_certificates_avoid_the_asn1crypto_indefinite_length_trap(pki: DevPki, pki_dir: Path) -> None:

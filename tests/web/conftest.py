@@ -13,8 +13,11 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from integrations.storage.local import LocalFolderDocumentStore
+from signing.config import Signing
 from tests.browser_support import chromium
 from tests.support import SECRET, People, fixture_system, make_people
+from tests.unit.workflows.contract_fixtures import Setup, build
 from web.app import create_app
 from workflows.audit import Actor
 from workflows.db import Database
@@ -39,6 +42,19 @@ class ApiClient:
 @pytest.fixture
 def system(db: Database, tmp_path: Path) -> System:
     return fixture_system(db, tmp_path)
+
+
+@pytest.fixture
+def setup(db: Database, signing: Signing, local_store: LocalFolderDocumentStore, tmp_path: Path) -> Setup:
+    """A real contract service, its parties and captured texts (tests of labour contracts)."""
+    return build(db, signing, local_store, tmp_path)
+
+
+@pytest.fixture
+def contract_system(system: System, setup: Setup) -> System:
+    """The system with `setup`'s contract service: a contracts test module's `system` returns it."""
+    system.contracts = setup.service
+    return system
 
 
 @pytest.fixture

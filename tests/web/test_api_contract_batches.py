@@ -5,22 +5,15 @@ employer's batches only; documented in the OpenAPI."""
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 
-from integrations.storage.local import LocalFolderDocumentStore
-from signing.config import Signing
-from tests.support import fixture_system
-from tests.unit.workflows.contract_fixtures import Setup, build
+from tests.unit.workflows.contract_fixtures import Setup
 from tests.web.test_api_contracts import ALL, is_problem, issue
 from tests.web.test_contract_batches_pages import sheet
-from web.app import create_app
 from workflows.contract_batches import ContractBatchService
 from workflows.db import Database
 from workflows.system import System
@@ -29,23 +22,10 @@ PATH = "/api/v1/employer/contract-batches"
 
 
 @pytest.fixture
-def setup(db: Database, signing: Signing, local_store: LocalFolderDocumentStore, tmp_path: Path) -> Setup:
-    return build(db, signing, local_store, tmp_path)
-
-
-@pytest.fixture
-def system(db: Database, tmp_path: Path, setup: Setup) -> System:
-    system = fixture_system(db, tmp_path)
-    system.contracts = setup.service
+def system(contract_system: System, db: Database, setup: Setup) -> System:
+    system = contract_system
     system.contract_batches = ContractBatchService(db, setup.service)
     return system
-
-
-@pytest.fixture
-def app(system: System) -> Iterator[Flask]:
-    app = create_app(system=system)
-    app.config["TESTING"] = True
-    yield app
 
 
 def due() -> str:

@@ -3,44 +3,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import update
 
-from integrations.storage.local import LocalFolderDocumentStore
-from signing.config import Signing
-from tests.support import fixture_system
-from tests.unit.workflows.contract_fixtures import Setup, build, conclude, draft, worker_proves_identity
+from tests.unit.workflows.contract_fixtures import Setup, conclude, draft, worker_proves_identity
 from tests.web.test_api_contracts import KeyClient, is_problem, issue
-from web.app import create_app
-from workflows.db import Database
 from workflows.models import PhoneChallenge
 from workflows.system import System
 
 
 @pytest.fixture
-def setup(db: Database, signing: Signing, local_store: LocalFolderDocumentStore, tmp_path: Path) -> Setup:
-    return build(db, signing, local_store, tmp_path)
-
-
-@pytest.fixture
-def system(db: Database, tmp_path: Path, setup: Setup) -> System:
-    system = fixture_system(db, tmp_path)
-    system.contracts = setup.service
-    return system
-
-
-@pytest.fixture
-def app(system: System) -> Iterator[Flask]:
-    app = create_app(system=system)
-    app.config["TESTING"] = True
-    yield app
+def system(contract_system: System) -> System:
+    return contract_system
 
 
 def due() -> str:

@@ -3,22 +3,15 @@ problems with pointers), preview, scopes (templates:write) and another employer'
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 
-from integrations.storage.local import LocalFolderDocumentStore
-from signing.config import Signing
 from tests.contract_support import WORKER_RESIDENT_ID, sample_clauses
-from tests.support import fixture_system
-from tests.unit.workflows.contract_fixtures import Setup, build
+from tests.unit.workflows.contract_fixtures import Setup
 from tests.web.test_api_contracts import KeyClient, is_problem, issue
-from web.app import create_app
 from workflows.contract_template_service import ContractTemplateService
 from workflows.db import Database
 from workflows.system import System
@@ -27,25 +20,12 @@ ALL = ["contracts:read", "contracts:write", "templates:write"]
 
 
 @pytest.fixture
-def setup(db: Database, signing: Signing, local_store: LocalFolderDocumentStore, tmp_path: Path) -> Setup:
-    return build(db, signing, local_store, tmp_path)
-
-
-@pytest.fixture
-def system(db: Database, tmp_path: Path, setup: Setup) -> System:
-    system = fixture_system(db, tmp_path)
-    system.contracts = setup.service
+def system(contract_system: System, db: Database, setup: Setup) -> System:
+    system = contract_system
     system.contract_templates = ContractTemplateService(
         db, setup.service.renderer, verify_base_url=setup.service.verify_base_url
     )
     return system
-
-
-@pytest.fixture
-def app(system: System) -> Iterator[Flask]:
-    app = create_app(system=system)
-    app.config["TESTING"] = True
-    yield app
 
 
 def editable(detail: dict[str, Any]) -> dict[str, Any]:

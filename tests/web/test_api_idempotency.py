@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,37 +13,20 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from integrations.storage.local import LocalFolderDocumentStore
-from signing.config import Signing
-from tests.support import fixture_system
-from tests.unit.workflows.contract_fixtures import Setup, build
+from tests.unit.workflows.contract_fixtures import Setup
 from tests.web.test_api_contracts import contract_body, is_problem, issue
-from web.app import create_app
 from workflows.db import Database
 from workflows.idempotency import IdempotencyService, request_sha256
 from workflows.models import ApiIdempotencyRecord, EmployerApiKey, LabourContract
 from workflows.system import System
 
+
+@pytest.fixture
+def system(contract_system: System) -> System:
+    return contract_system
+
+
 CONTRACTS = "/api/v1/employer/contracts"
-
-
-@pytest.fixture
-def setup(db: Database, signing: Signing, local_store: LocalFolderDocumentStore, tmp_path: Path) -> Setup:
-    return build(db, signing, local_store, tmp_path)
-
-
-@pytest.fixture
-def system(db: Database, tmp_path: Path, setup: Setup) -> System:
-    system = fixture_system(db, tmp_path)
-    system.contracts = setup.service
-    return system
-
-
-@pytest.fixture
-def app(system: System) -> Iterator[Flask]:
-    app = create_app(system=system)
-    app.config["TESTING"] = True
-    yield app
 
 
 def post(client: FlaskClient, key: str, path: str, body: Any, idem: str | None = None) -> Any:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher, profiles
@@ -15,16 +14,18 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import update
 
-from integrations.storage.local import LocalFolderDocumentStore
-from signing.config import Signing
-from tests.support import fixture_system
-from tests.unit.workflows.contract_fixtures import WORKER_PHONE, Setup, build, conclude, draft
+from tests.unit.workflows.contract_fixtures import WORKER_PHONE, Setup, conclude, draft
 from tests.web.test_ui import csrf_token
 from web.app import create_app
 from workflows import identity
-from workflows.db import Database
 from workflows.models import PhoneChallenge
 from workflows.system import System
+
+
+@pytest.fixture
+def system(contract_system: System) -> System:
+    return contract_system
+
 
 PASSWORD = "correct horse battery"
 
@@ -34,18 +35,6 @@ def cheap_hashing() -> Iterator[None]:
     previous = identity.set_password_hasher(PasswordHasher.from_parameters(profiles.CHEAPEST))
     yield
     identity.set_password_hasher(previous)
-
-
-@pytest.fixture
-def setup(db: Database, signing: Signing, local_store: LocalFolderDocumentStore, tmp_path: Path) -> Setup:
-    return build(db, signing, local_store, tmp_path)
-
-
-@pytest.fixture
-def system(db: Database, tmp_path: Path, setup: Setup) -> System:
-    system = fixture_system(db, tmp_path)
-    system.contracts = setup.service
-    return system
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Table, event, insert, select
 from sqlalchemy.orm import Session
 
 from workflows.models import AuditChainHead, AuditEvent, Case
@@ -192,7 +192,20 @@ def append_global_event(
     append_chain_event(session, GLOBAL_CHAIN, actor, action, entity, after=after, before=before)
 
 
-_CHAIN_HEADS = "laborcase.audit_chain_heads"  # session.info key: chain -> its locked head row
+_CHAIN_HEADS = "laborcase.audit_chain_heads"  # session.info key: chain -> its _ChainHead
+
+
+@dataclass
+class _ChainHead:
+    """A chain's head as this transaction has moved it; `row` is its locked `audit_chain_head` row.
+
+    Kept apart from the row's attributes, which an `expire_all()` would discard: every flush
+    writes these values to the row (`_write_chain_heads`), so events and their head always reach
+    the database together, in one UPDATE however many events the flush carries."""
+
+    row: AuditChainHead
+    seq: int
+    head: str
 
 
 def append_chain_event(
@@ -209,20 +222,20 @@ def append_chain_event(
 
     The head row is locked, so writers of one chain are serialised; `verify()` checks these
     chains like the global one.  Returns the new event's hash.  The head is locked and read once
-    per transaction (kept in `session.info`).
+    per transaction; the event is written with the next flush (at the latest, the commit).
     """
-    heads: dict[str, AuditChainHead] = session.info.setdefault(_CHAIN_HEADS, {})
-    head_row = heads.get(chain)
-    if head_row is None or head_row not in session:  # first event of this chain in this transaction
-        head_row = session.execute(
+    heads: dict[str, _ChainHead] = session.info.setdefault(_CHAIN_HEADS, {})
+    current = heads.get(chain)
+    if current is None or current.row not in session:  # first event of this chain in this transaction
+        row = session.execute(
             select(AuditChainHead).where(AuditChainHead.chain == chain).with_for_update()
         ).scalar_one_or_none()
-        if head_row is None:
-            head_row = AuditChainHead(chain=chain, seq=0, head="")
-            session.add(head_row)
-        heads[chain] = head_row
+        if row is None:
+            row = AuditChainHead(chain=chain, seq=0, head="")
+            session.add(row)
+        current = heads[chain] = _ChainHead(row, row.seq, row.head)
     at = at or datetime.now(UTC)
-    seq = head_row.seq + 1
+    seq = current.seq + 1
     b, a = canonical(before), canonical(after)
     digest = event_hash(
         chain=chain,
@@ -235,7 +248,7 @@ def append_chain_event(
         entity=entity,
         before=b,
         after=a,
-        prev_hash=head_row.head,
+        prev_hash=current.head,
     )
     session.add(
         AuditEvent(
@@ -249,13 +262,28 @@ def append_chain_event(
             entity=entity,
             before=b,
             after=a,
-            prev_hash=head_row.head,
+            prev_hash=current.head,
             hash=digest,
         )
     )
-    head_row.seq, head_row.head = seq, digest
-    session.flush()  # written now: an expire_all() or a savepoint rollback must not lose the head
+    current.seq, current.head = seq, digest
+    current.row.seq, current.row.head = seq, digest
     return digest
+
+
+@event.listens_for(Session, "before_flush")
+def _write_chain_heads(session: Session, flush_context: Any, instances: Any) -> None:
+    """Every flush carries the heads this transaction moved (an expired row gets them back)."""
+    for current in session.info.get(_CHAIN_HEADS, {}).values():
+        if current.row in session:
+            current.row.seq, current.row.head = current.seq, current.head
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_chain_heads(session: Session, previous_transaction: Any) -> None:
+    """A rolled-back savepoint took its events with it: read the heads again (they were flushed
+    when the savepoint began, so the rows hold what the transaction had before it)."""
+    session.info.pop(_CHAIN_HEADS, None)
 
 
 @dataclass(frozen=True)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, select, update
 
 from workflows import audit
 from workflows.audit import Actor, PendingEvent
 from workflows.db import Database
-from workflows.models import AuditEvent, Case, Organisation, ProcessDefinition
+from workflows.models import AuditChainHead, AuditEvent, Case, Organisation, ProcessDefinition
 
 
 def _case(session, n: int = 1) -> Case:
@@ -117,3 +117,59 @@ def test_case_head_moves_with_each_event(db: Database) -> None:
     with db.transaction() as s:
         c = s.get(Case, case_id)
         assert c is not None and c.audit_seq == 3 and len(c.audit_head) == 64
+
+
+def _chain(db: Database, chain: str) -> list[tuple[int, str, str]]:
+    with db.transaction() as s:
+        rows = s.execute(select(AuditEvent).where(AuditEvent.chain == chain).order_by(AuditEvent.seq))
+        return [(e.seq, e.action, e.prev_hash) for e in rows.scalars()]
+
+
+def test_a_chain_of_its_own_holds_every_event_of_a_transaction_in_order_and_verifies(db: Database) -> None:
+    with db.transaction() as s:
+        for n in range(3):
+            audit.append_chain_event(s, "labour_contract:1", ALICE, f"step.{n}", "labour_contract:1")
+    with db.transaction() as s:
+        audit.append_chain_event(s, "labour_contract:1", ALICE, "step.3", "labour_contract:1")
+        head = s.get(AuditChainHead, "labour_contract:1")
+        assert head is not None and head.seq == 4
+    assert [seq for seq, _, _ in _chain(db, "labour_contract:1")] == [1, 2, 3, 4]
+    with db.transaction() as s:
+        assert audit.verify(s) == []
+
+
+def test_expiring_the_session_loses_neither_event_nor_head(db: Database) -> None:
+    with db.transaction() as s:
+        audit.append_chain_event(s, "labour_contract:2", ALICE, "drafted", "labour_contract:2")
+        s.flush()
+        audit.append_chain_event(s, "labour_contract:2", ALICE, "sent", "labour_contract:2")
+        s.expire_all()  # the head row's unflushed seq and hash are discarded from the row itself
+    with db.transaction() as s:
+        audit.append_chain_event(s, "labour_contract:2", ALICE, "signed", "labour_contract:2")
+        s.expire_all()
+        audit.append_chain_event(s, "labour_contract:2", ALICE, "signed", "labour_contract:2")
+    with db.transaction() as s:
+        audit.append_chain_event(s, "labour_contract:2", ALICE, "sealed", "labour_contract:2")
+    assert [(seq, action) for seq, action, _ in _chain(db, "labour_contract:2")] == [
+        (1, "drafted"), (2, "sent"), (3, "signed"), (4, "signed"), (5, "sealed"),
+    ]  # fmt: skip
+    with db.transaction() as s:
+        assert audit.verify(s) == []
+
+
+def test_a_rolled_back_savepoint_takes_its_events_and_leaves_the_head_before_it(db: Database) -> None:
+    with db.transaction() as s:
+        audit.append_chain_event(s, "labour_contract:3", ALICE, "drafted", "labour_contract:3")
+        try:
+            with s.begin_nested():
+                audit.append_chain_event(s, "labour_contract:3", ALICE, "refused", "labour_contract:3")
+                raise ValueError("the row failed")
+        except ValueError:
+            pass
+        audit.append_chain_event(s, "labour_contract:3", ALICE, "sent", "labour_contract:3")
+    assert [(seq, action) for seq, action, _ in _chain(db, "labour_contract:3")] == [
+        (1, "drafted"),
+        (2, "sent"),
+    ]
+    with db.transaction() as s:
+        assert audit.verify(s) == []

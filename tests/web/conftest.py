@@ -94,10 +94,21 @@ def live_server(app: Flask) -> Iterator[str]:
 
     app.config["TESTING"] = False
     server = create_server(app, host="127.0.0.1", port=free_port(), threads=4)
-    thread = threading.Thread(target=server.run, daemon=True)
+    stopping = threading.Event()
+
+    def serve() -> None:
+        try:
+            server.run()
+        except OSError:  # its sockets closed under the select() of the loop: how it stops
+            if not stopping.is_set():
+                raise
+
+    thread = threading.Thread(target=serve, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.effective_port}"
+    stopping.set()
     server.close()
+    thread.join(timeout=5)
 
 
 @pytest.fixture

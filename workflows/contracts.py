@@ -862,9 +862,9 @@ class ContractService:
         if any(sig.timestamp is None for sig in report.signatures):
             raise SealingError(f"labour contract {contract.id}: a signature lacks its trusted timestamp")
         retention, hold = self._retention(contract, now)
+        # the archive rows get their ids with the flush before the certificate reads the chain
         final = self._archive(s, contract, pdf, "contract", retention, hold, actor, now)
-        contract.state, contract.concluded_at = CONCLUDED, now
-        contract.final_sha256, contract.final_file_id = final.sha256, final.id
+        contract.state, contract.concluded_at, contract.final_sha256 = CONCLUDED, now, final.sha256
         signatures = [
             {
                 "field_name": sig.field_name,
@@ -890,12 +890,15 @@ class ContractService:
             legal_hold=hold,
         )
         certificate_pdf = self.renderer.render_certificate(self._certificate_data(s, contract, signatures))
+        contract.final_file_id = final.id
         certificate = self._archive(s, contract, certificate_pdf, "certificate", retention, hold, actor, now)
-        contract.certificate_sha256, contract.certificate_file_id = certificate.sha256, certificate.id
+        contract.certificate_sha256 = certificate.sha256
         self._event(s, contract, actor, "certificate_issued", now, client, document_sha256=certificate.sha256)
         if contract.kind not in ("contract", "renewal"):  # contract_lifecycle: amendment/termination effects
             from workflows.contract_lifecycle import apply_concluded
 
+            s.flush()
+            contract.certificate_file_id = certificate.id
             apply_concluded(self, s, contract, actor, now, client)
             return
         worker = contract.clauses["worker"]
@@ -914,6 +917,7 @@ class ContractService:
         )
         s.add(filing)
         s.flush()
+        contract.certificate_file_id = certificate.id
         self._event(s, contract, actor, "labour_use_filed", now, client, filing_id=filing.id)
 
     def _retention(self, contract: LabourContract, now: datetime) -> tuple[Retention | None, bool]:
@@ -954,8 +958,7 @@ class ContractService:
             created_at=now,
             state="stored",
         )
-        s.add(row)
-        s.flush()
+        s.add(row)  # its id comes with the caller's next flush
         return row
 
     def _certificate_data(

@@ -247,10 +247,29 @@ def _register(role: str) -> FontInfo:
             continue
         font = EmbeddedFont(role, path, subfontIndex=index)
         _cache_tables(font)
-        pdfmetrics.registerFont(font)
+        _register_own(font)
         coverage = frozenset(font.face.charToGlyph)
         return FontInfo(role, path, index, font.face.name.decode("latin-1", "replace"), coverage)
     raise FontsMissingError(role, tried)
+
+
+def _register_own(font: EmbeddedFont) -> None:
+    """Register `font` for its role even when the process already has a font of the same face.
+
+    reportlab hands out the first font registered for a face under every later name: a seal's
+    lettering (`signing.fonts`, a plain `TTFont` of the same file) drawn before the first
+    document would then serve the role, and its font streams lack the EOL before `endstream`
+    that PDF/A requires.  The face is registered under a name of its own for the moment of
+    registration (the name reportlab de-duplicates by), and keeps its real name in the PDF."""
+    face = font.face
+    real = face.name
+    face.name = real + b"+" + font.fontName.encode("ascii")
+    try:
+        pdfmetrics.registerFont(font)
+    finally:
+        face.name = real
+    if pdfmetrics.getFont(font.fontName) is not font:
+        raise RuntimeError(f"font role {font.fontName} is registered to another font")
 
 
 @cache

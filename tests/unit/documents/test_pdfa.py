@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
+from pathlib import Path
 
 import pikepdf
 import pytest
@@ -12,6 +15,8 @@ from documents import check_pdfa, render, to_pdfa
 from documents.pdfa import srgb_profile
 from documents.samples import SAMPLES, sample
 from workflows.ports import RenderedDocument
+
+ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.mark.parametrize("document_type", list(SAMPLES))
@@ -100,3 +105,22 @@ def test_checker_catches_an_unembedded_font() -> None:
 def test_checker_reports_garbage_instead_of_raising() -> None:
     report = check_pdfa(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\nnot a pdf")
     assert not report.ok
+
+
+def test_documents_stay_pdfa_when_a_seal_was_drawn_first_in_the_process() -> None:
+    # a seal's lettering registers the same font file with reportlab; fonts are registered once
+    # per process, so the order is tried in a fresh one
+    script = """
+from signing.appearance import SealDesign, draw_seal
+draw_seal(SealDesign("某某市劳动人事争议仲裁委员会", "3201000012345", "仲裁专用章"), 119.0)
+from documents import check_pdfa, render
+from documents.samples import SAMPLES
+for key in ("mediation_agreement", "award_document"):
+    report = check_pdfa(render(key, SAMPLES[key]()).pdf)
+    assert report.ok, (key, report.problems)
+print("ok")
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, cwd=ROOT
+    )
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-2000:]

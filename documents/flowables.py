@@ -9,7 +9,9 @@ records, when drawn, where the seal goes.
 
 from __future__ import annotations
 
+import threading
 from bisect import bisect_left, bisect_right
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -113,6 +115,12 @@ def _runs(
     )
 
 
+#: Paragraph layouts by (spans, style, width), oldest dropped first; lines are immutable and shared.
+_LAYOUTS: OrderedDict[tuple[tuple[Span, ...], Style, float], list[_Line]] = OrderedDict()
+_LAYOUTS_KEPT = 20_000
+_LAYOUTS_LOCK = threading.Lock()
+
+
 class Para(Flowable):
     """A paragraph of Chinese text (see the module docstring)."""
 
@@ -149,8 +157,21 @@ class Para(Flowable):
         if self._fixed is not None:
             return self._fixed
         cached = self._cache.get(avail)
-        if cached is not None:
-            return cached
+        if cached is None:
+            # the same paragraph in the same style and width breaks the same way in every
+            # document: the fixed text of a template is laid out once per process
+            key = (tuple(self.content), self.style, avail)
+            cached = _LAYOUTS.get(key)
+            if cached is None:
+                cached = self._break(avail)
+                with _LAYOUTS_LOCK:
+                    _LAYOUTS[key] = cached
+                    if len(_LAYOUTS) > _LAYOUTS_KEPT:
+                        _LAYOUTS.popitem(last=False)
+            self._cache[avail] = cached
+        return cached
+
+    def _break(self, avail: float) -> list[_Line]:
         st = self.style
         shown, styles = self._chars()
         size, tracking = st.size, st.tracking
@@ -185,7 +206,6 @@ class Para(Flowable):
             natural = sum([u.width for u in units[a:b]]) - (tracking if last > first else 0.0)
             segments = _runs(shown, styles, changes, first, last) if last > first else ()
             lines.append(_Line(segments, natural, last - first, n == 0, n < len(breaks) - 1))
-        self._cache[avail] = lines
         return lines
 
     def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:

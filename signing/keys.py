@@ -8,6 +8,7 @@ parses the key once.  Keys on an HSM go through pyHanko's PKCS#11 signer instead
 from __future__ import annotations
 
 import functools
+import hashlib
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ from cryptography import x509 as c509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
-from pyhanko.sign import attributes, general
+from pyhanko.sign import attributes
 from pyhanko.sign.general import SigningError
 from pyhanko.sign.signers import SimpleSigner
 from pyhanko.sign.signers.pdf_cms import Signer
@@ -93,9 +94,7 @@ class LoadedKeySigner(SimpleSigner):
         )
         self._key = key
         self._signing_certificate_attr = _FixedAttribute(
-            general.simple_cms_attribute(
-                "signing_certificate_v2", general.as_signing_certificate_v2(credentials.certificate)
-            )
+            "signing_certificate_v2", signing_certificate_v2_der(credentials.certificate)
         )
 
     def _signed_attr_providers(self, *args: Any, **kwargs: Any) -> Iterator[attributes.CMSAttributeProvider]:
@@ -130,12 +129,42 @@ def _chain_registry(chain: tuple[bytes, ...]) -> SimpleCertificateStore:
 class _FixedAttribute(attributes.CMSAttributeProvider):
     """A signed attribute whose value never changes, kept as DER and handed out freshly parsed."""
 
-    def __init__(self, attribute: cms.CMSAttribute):
-        self.attribute_type = attribute["type"].native
-        self._der = attribute.dump()
+    def __init__(self, attribute_type: str, der: bytes):
+        self.attribute_type = attribute_type
+        self._der = der
 
     async def get_attribute(self, dry_run: bool = False) -> cms.CMSAttribute:
         return cms.CMSAttribute.load(self._der)
+
+
+def signing_certificate_v2_der(cert: asn1_x509.Certificate) -> bytes:
+    """The ESS signing-certificate-v2 attribute (RFC 5035) naming `cert`, as DER.
+
+    The same bytes as pyHanko's `simple_cms_attribute("signing_certificate_v2",
+    as_signing_certificate_v2(cert))` (SHA-256, the default hash, is left out as DER requires),
+    written directly from the certificate's own DER: asn1crypto takes ~2 ms to assemble it, and
+    every worker's first signature pays that.
+    """
+    serial = int(cert.serial_number)
+    issuer_serial = _der(
+        0x30,
+        _der(0x30, _der(0xA4, cert.issuer.dump()))  # GeneralNames: [4] directoryName
+        + _der(0x02, serial.to_bytes(serial.bit_length() // 8 + 1, "big", signed=True)),
+    )
+    cert_id = _der(0x30, _der(0x04, hashlib.sha256(cert.dump()).digest()) + issuer_serial)
+    value = _der(0x30, _der(0x30, cert_id))  # SigningCertificateV2 { certs SEQUENCE OF ESSCertIDv2 }
+    return _der(0x30, _SIGNING_CERTIFICATE_V2_OID + _der(0x31, value))
+
+
+_SIGNING_CERTIFICATE_V2_OID = bytes.fromhex("060b2a864886f70d010910022f")  # 1.2.840.113549.1.9.16.2.47
+
+
+def _der(tag: int, body: bytes) -> bytes:
+    n = len(body)
+    if n < 0x80:
+        return bytes((tag, n)) + body
+    size = n.to_bytes((n.bit_length() + 7) // 8, "big")
+    return bytes((tag, 0x80 | len(size))) + size + body
 
 
 # -- keys at rest --------------------------------------------------------------------------

@@ -78,3 +78,21 @@ def test_pkcs11_settings_come_from_the_environment() -> None:
 def test_pkcs11_without_python_pkcs11_says_what_to_install() -> None:
     with pytest.raises(SealingError, match="python-pkcs11"):
         Pkcs11Seal(Pkcs11Settings(module="/usr/lib/softhsm/libsofthsm2.so"))
+
+
+def test_the_signing_certificate_attribute_is_the_one_pyhanko_would_build(pki: DevPki) -> None:
+    from pyhanko.sign import general
+
+    from signing.keys import signing_certificate_v2_der
+
+    certificates = [
+        pki.issue_user_certificate("keys-test-1", "张三", "110101199001011234").certificate,  # EC
+        pki.issue_organisation_seal("keys-test-2", "北京某某科技有限公司", "91110108MA01ABCD2X").certificate,
+        pki.seal_credentials().certificate,  # RSA, the agency's
+        pki.root_certificate,  # self-issued, long serial
+    ]
+    for cert in certificates:
+        stock = general.simple_cms_attribute(
+            "signing_certificate_v2", general.as_signing_certificate_v2(cert)
+        )
+        assert signing_certificate_v2_der(cert) == stock.dump()

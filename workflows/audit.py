@@ -217,19 +217,27 @@ def append_chain_event(
     after: Mapping[str, Any] | None = None,
     before: Mapping[str, Any] | None = None,
     at: datetime | None = None,
+    *,
+    new_chain: bool = False,
 ) -> str:
     """Append to a chain of its own (e.g. `labour_contract:<id>`), head in `audit_chain_head`.
 
     The head row is locked, so writers of one chain are serialised; `verify()` checks these
     chains like the global one.  Returns the new event's hash.  The head is locked and read once
     per transaction; the event is written with the next flush (at the latest, the commit).
+    `new_chain=True` starts the chain of a record this transaction created, without looking for
+    its head (were there one, the insert of the head would fail, never fork the chain).
     """
     heads: dict[str, _ChainHead] = session.info.setdefault(_CHAIN_HEADS, {})
     current = heads.get(chain)
     if current is None or current.row not in session:  # first event of this chain in this transaction
-        row = session.execute(
-            select(AuditChainHead).where(AuditChainHead.chain == chain).with_for_update()
-        ).scalar_one_or_none()
+        row = (
+            None
+            if new_chain
+            else session.execute(
+                select(AuditChainHead).where(AuditChainHead.chain == chain).with_for_update()
+            ).scalar_one_or_none()
+        )
         if row is None:
             row = AuditChainHead(chain=chain, seq=0, head="")
             session.add(row)

@@ -427,6 +427,7 @@ class ContractService:
         )
         s.add(contract)
         s.flush()
+        _hold_lock(s, contract)  # a row this transaction inserted is its own until commit
         contract.contract_number = f"LC{now.astimezone(self.zone):%Y}{contract.id:08d}"
         pdf = self.renderer.render_contract(self._render_data(contract, template.content))
         stored = self.store.put(Bucket.WORKING, pdf, content_type=PDF)
@@ -438,6 +439,7 @@ class ContractService:
             "drafted",
             now,
             client,
+            new_chain=True,
             document_sha256=stored.sha256,
             template_id=template.id,
             template_version=template.version,
@@ -1037,11 +1039,15 @@ class ContractService:
         action: str,
         at: datetime,
         client: ClientInfo,
+        *,
+        new_chain: bool = False,
         **details: Any,
     ) -> None:
         after = {"state": contract.state, **client.evidence(), **details}
         chain = chain_of_contract(contract.id)
-        append_chain_event(s, chain, actor, f"labour_contract.{action}", chain, after, at=at)
+        append_chain_event(
+            s, chain, actor, f"labour_contract.{action}", chain, after, at=at, new_chain=new_chain
+        )
 
     def _employer_of(self, actor: Actor) -> int:
         if EMPLOYER_AGENT not in actor.roles or actor.organisation_id is None:
@@ -1113,13 +1119,18 @@ class ContractService:
         ).scalar_one_or_none()
         if contract is None:
             raise NotFoundError("labour contract", contract_id)
-        transaction = s.get_nested_transaction() or s.get_transaction()
-        assert transaction is not None
-        locked[contract_id] = (contract, transaction)
+        _hold_lock(s, contract)
         return contract
 
 
 _LOCKED_CONTRACTS = "laborcase.locked_labour_contracts"  # session.info: id -> row locked in this transaction
+
+
+def _hold_lock(s: Session, contract: LabourContract) -> None:
+    """Note that this transaction (or its current savepoint) holds `contract`'s row lock."""
+    transaction = s.get_nested_transaction() or s.get_transaction()
+    assert transaction is not None
+    s.info.setdefault(_LOCKED_CONTRACTS, {})[contract.id] = (contract, transaction)
 
 
 def document_name(contract: LabourContract) -> str:

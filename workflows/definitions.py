@@ -43,6 +43,9 @@ EFFECT_PROPERTY = "effect"
 TEXT_SUFFIXES = (".bpmn", ".dmn", ".json")
 
 
+_NEWEST = "laborcase.newest_definitions"  # session.info: process key -> newest definition id
+
+
 @dataclass(frozen=True)
 class DefinitionBundle:
     """The files of one process folder, ready to compile."""
@@ -231,6 +234,7 @@ class Definitions:
         self, session: Session, bundles: Iterable[DefinitionBundle], actor: Actor
     ) -> list[ProcessDefinition]:
         """Deploy changed bundles as new versions; validate all of them first."""
+        session.info.pop(_NEWEST, None)  # a new version is the newest from now on
         bundles = list(bundles)
         for bundle in bundles:
             self.compile(bundle)
@@ -276,14 +280,20 @@ class Definitions:
     # -- lookup ------------------------------------------------------------
 
     def latest(self, session: Session, process_key: str) -> LoadedDefinition:
-        row_id = session.execute(
-            select(ProcessDefinition.id)
-            .where(ProcessDefinition.process_key == process_key)
-            .order_by(ProcessDefinition.version.desc())
-            .limit(1)
-        ).scalar()
+        """The newest version of `process_key`, looked up once per transaction (a bulk start of
+        many cases asks for it once per case)."""
+        newest: dict[str, int] = session.info.setdefault(_NEWEST, {})
+        row_id = newest.get(process_key)
         if row_id is None:
-            raise NotFoundError("process definition", process_key)
+            row_id = session.execute(
+                select(ProcessDefinition.id)
+                .where(ProcessDefinition.process_key == process_key)
+                .order_by(ProcessDefinition.version.desc())
+                .limit(1)
+            ).scalar()
+            if row_id is None:
+                raise NotFoundError("process definition", process_key)
+            newest[process_key] = row_id
         return self.get(session, row_id)
 
     def get(self, session: Session, definition_id: int) -> LoadedDefinition:

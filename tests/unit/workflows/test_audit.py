@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import delete, select, update
 
 from workflows import audit
 from workflows.audit import Actor, PendingEvent
 from workflows.db import Database
+from workflows.errors import ConflictError
 from workflows.models import AuditChainHead, AuditEvent, Case, Organisation, ProcessDefinition
 
 
@@ -173,3 +175,15 @@ def test_a_rolled_back_savepoint_takes_its_events_and_leaves_the_head_before_it(
     ]
     with db.transaction() as s:
         assert audit.verify(s) == []
+
+
+def test_starting_a_chain_that_exists_fails_instead_of_forking_it(db: Database) -> None:
+    with db.transaction() as s:
+        audit.append_chain_event(
+            s, "labour_contract:4", ALICE, "drafted", "labour_contract:4", new_chain=True
+        )
+    with pytest.raises(ConflictError), db.transaction() as s:
+        audit.append_chain_event(
+            s, "labour_contract:4", ALICE, "drafted", "labour_contract:4", new_chain=True
+        )
+    assert [seq for seq, _, _ in _chain(db, "labour_contract:4")] == [1]

@@ -142,12 +142,11 @@ def render_seal_store_benchmark(
     """Render + visible seal + store of a 2-page 裁决书 (documents/ + signing/ + local store), one core;
     and the time of each of the three stages at B-T."""
     from documents import ensure_fonts, render
-    from documents.samples import sample_award
     from integrations.storage.local import LocalFolderDocumentStore
     from workflows.ports import Bucket
 
     ensure_fonts()
-    data = sample_award()
+    counter = iter(range(1_000_000))
     store = LocalFolderDocumentStore(folder / "store", SECRET)
     store.ensure_buckets()
     service = SealingService.from_credentials(
@@ -158,7 +157,7 @@ def render_seal_store_benchmark(
 
     def issue(level: SealLevel) -> Callable[[], Any]:
         def run() -> Any:
-            doc = render("award_document", data)
+            doc = render("award_document", varied_award(next(counter)))
             assert doc.pages == 2
             sealed = service.seal(doc.pdf, doc.seal_position, level)
             return store.put(Bucket.ARCHIVE, sealed, content_type="application/pdf")
@@ -168,7 +167,7 @@ def render_seal_store_benchmark(
     state: dict[str, Any] = {}
 
     def render_stage() -> None:
-        state["doc"] = render("award_document", data)
+        state["doc"] = render("award_document", varied_award(next(counter)))
 
     def seal_stage() -> None:
         state["sealed"] = service.seal(state["doc"].pdf, state["doc"].seal_position, SealLevel.B_T)
@@ -188,6 +187,32 @@ def render_seal_store_benchmark(
         return rows, stage_times(stages, seconds)
     finally:
         service.close()
+
+
+def varied_award(n: int) -> dict[str, Any]:
+    """The sample award as the n-th case's: its own numbers, applicant, title, findings and
+    reasoning (paragraph layouts are shared between documents only where the text is the same,
+    as the fixed wording of real awards is)."""
+    from documents.samples import sample_award
+
+    data = sample_award()
+    name = SURNAMES[n % 20] + GIVEN[n // 20 % 20] + GIVEN[n // 400 % 20]
+    number = 1207 + n
+    code = "".join(CODE_ALPHABET[n // 32**i % 32] for i in range(6)) + "K7MQ"
+    data["parties"][0]["name"] = name
+    data["case_title"] = f"{name}与江城市星河电子科技有限公司劳动争议"
+    data["document_number"] = f"江劳人仲裁字〔2026〕第{number}号"
+    data["case_number"] = f"江劳人仲案字〔2026〕第{number}号"
+    data["verification_code"] = code
+    data["verification_url"] = f"https://laborcase.example.cn/verify/{code}"
+    data["findings"] = data["findings"].replace("18,600元", f"{18_600 + n % 1000:,}元", 1)
+    data["award_reasoning"] = data["award_reasoning"].replace("应当依法支付", f"应当向{name}依法支付", 1)
+    return data
+
+
+SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
+GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平"
+CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 
 
 def bulk_issue_benchmark(count: int, database_url: str) -> list[tuple[int, float, float]]:

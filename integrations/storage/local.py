@@ -8,12 +8,13 @@ Layout (one folder per key, named by the SHA-256 of the key so any key is a safe
         000000000001-3fa9c2d1.json          version 1: key, sha256, size, type, retention, hold, metadata
         000000000002-9b0e7a44.data          version 2 ...
 
-A version is written to a temporary file, fsynced and `os.replace`d into a *new* name, data
-first and its JSON last: the JSON's appearance commits the version, so a crash leaves at most
-an invisible orphan.  Nothing is rewritten in place except the JSON of a version when its
-legal hold changes (again via a temporary file and `os.replace`).  Retention and legal hold are
-enforced here, by this adapter: it refuses deletes and overwrites while they apply (a user with
-shell access can of course still alter the folder; the SHA-256 check on every read catches it).
+A version is written to temporary files (content and JSON, fsynced together, with the parent of
+any folder made for the key) and `os.replace`d into *new* names, content first and its JSON
+last: the JSON's appearance commits the version, so a crash leaves at most an invisible orphan.
+Nothing is rewritten in place except the JSON of a version when its legal hold changes (again
+via a temporary file and `os.replace`).  Retention and legal hold are enforced here, by this
+adapter: it refuses deletes and overwrites while they apply (a user with shell access can of
+course still alter the folder; the SHA-256 check on every read catches it).
 
 Presigned URLs are `<download_base><token>` where the token is an HMAC-SHA256-signed, expiring
 description of the object; the web layer serves them with `open_presigned(token)`.
@@ -32,6 +33,7 @@ import os
 import re
 import secrets
 from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -128,7 +130,7 @@ class LocalFolderDocumentStore:
         check_lock_request(bucket, retention, legal_hold, now)
         user_meta = normalise_metadata(metadata)
         folder = self._key_dir(bucket, key)
-        with _os_errors(f"put {bucket}/{key}"), self._locked(folder, create=True):
+        with _os_errors(f"put {bucket}/{key}"), self._locked(folder, create=True) as made:
             ids = self._version_ids(folder)
             if ids:
                 existing = self._read(folder, bucket, key, ids[0])
@@ -149,9 +151,7 @@ class LocalFolderDocumentStore:
                 legal_hold=legal_hold,
                 metadata=user_meta,
             )
-            self._write_atomic(folder / f"{version_id}.data", data)
-            self._write_atomic(folder / f"{version_id}.json", _to_json(stored, created=now))
-            self._sync_dir(folder)
+            self._write_version(folder, version_id, data, _to_json(stored, created=now), made)
         return stored
 
     def get(self, bucket: Bucket, key: str, version_id: str | None = None) -> bytes:
@@ -344,6 +344,36 @@ class LocalFolderDocumentStore:
         self._write_atomic(path, _to_json(obj, created=created))
         self._sync_dir(folder)
 
+    def _write_version(
+        self, folder: Path, version_id: str, data: bytes, meta: bytes, new_folders: list[Path]
+    ) -> None:
+        """A new version's content and JSON, each via a temporary file, both synced to disk at
+        once (the journal commits the fsyncs together: about half the wait of one after the
+        other; with them the parents of folders just made, so their names are durable too),
+        then renamed into place, content first, and the folder synced."""
+        written: list[tuple[Path, Path, int]] = []
+        parents = [os.open(p.parent, os.O_RDONLY) for p in new_folders] if self._fsync else []
+        try:
+            for suffix, body in ((".data", data), (".json", meta)):
+                tmp = folder / f".tmp-{secrets.token_hex(8)}"
+                fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o444)
+                written.append((tmp, folder / f"{version_id}{suffix}", fd))
+                view = memoryview(body)
+                while view:
+                    view = view[os.write(fd, view) :]
+            if self._fsync:
+                _sync_all([fd for _, _, fd in written] + parents)
+            for tmp, final, _ in written:
+                os.replace(tmp, final)
+        except BaseException:
+            for tmp, _, _ in written:
+                tmp.unlink(missing_ok=True)
+            raise
+        finally:
+            for fd in [fd for _, _, fd in written] + parents:
+                os.close(fd)
+        self._sync_dir(folder)
+
     def _write_atomic(self, path: Path, data: bytes) -> None:
         tmp = path.with_name(f".tmp-{secrets.token_hex(8)}")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -369,16 +399,33 @@ class LocalFolderDocumentStore:
             os.close(fd)
 
     @contextmanager
-    def _locked(self, folder: Path, *, create: bool = False) -> Iterator[None]:
-        """An exclusive lock on one key, between threads and processes alike."""
-        if create:
+    def _locked(self, folder: Path, *, create: bool = False) -> Iterator[list[Path]]:
+        """An exclusive lock on one key, between threads and processes alike; yields the folders
+        `create` made (their parents want syncing before a version in them is durable)."""
+        made: list[Path] = []
+        if create and not folder.is_dir():
+            made = [folder, *(p for p in folder.parents if not p.exists())]
             folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         fd = os.open(folder / ".lock", os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
-            yield
+            yield made
         finally:
             os.close(fd)  # closing releases the lock
+
+
+_SYNC_POOL: tuple[int, ThreadPoolExecutor] | None = None  # (pid, pool): threads do not survive a fork
+
+
+def _sync_all(fds: list[int]) -> None:
+    """fsync every file at once: the first on this thread, the others on a small pool."""
+    global _SYNC_POOL
+    if _SYNC_POOL is None or _SYNC_POOL[0] != os.getpid():
+        _SYNC_POOL = (os.getpid(), ThreadPoolExecutor(max_workers=4, thread_name_prefix="store-fsync"))
+    others = [_SYNC_POOL[1].submit(os.fsync, fd) for fd in fds[1:]]
+    os.fsync(fds[0])
+    for pending in others:
+        pending.result()
 
 
 @contextmanager

@@ -350,3 +350,27 @@ def test_download_links_last_between_a_second_and_seven_days(
 def test_a_secret_is_required(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="secret"):
         LocalFolderDocumentStore(tmp_path, "")
+
+
+def test_a_new_version_is_durable_its_files_its_folder_and_every_folder_made_for_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = LocalFolderDocumentStore(tmp_path / "store", "secret")
+    store.ensure_buckets()
+    synced: list[str] = []
+    real_fsync = os.fsync
+
+    def recording_fsync(fd: int) -> None:
+        synced.append(os.readlink(f"/proc/self/fd/{fd}"))
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", recording_fsync)
+    obj = store.put(Bucket.ARCHIVE, b"%PDF-1.7 award", content_type="application/pdf", key="case/7/award.pdf")
+    bucket = tmp_path / "store" / Bucket.ARCHIVE.value
+    key_folder = next(p for p in bucket.rglob("*") if p.is_dir() and (p / ".lock").exists())
+    content = [s for s in synced if Path(s).name.startswith(".tmp-")]
+    assert len(content) == 2  # the content and its JSON, before they were renamed into place
+    assert str(key_folder) in synced  # the renames
+    made = [key_folder, *[p for p in key_folder.parents if p != bucket and bucket in p.parents]]
+    assert all(str(p.parent) in synced for p in made)  # the new folders' names
+    assert store.get(Bucket.ARCHIVE, "case/7/award.pdf", obj.version_id) == b"%PDF-1.7 award"

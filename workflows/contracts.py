@@ -574,10 +574,10 @@ class ContractService:
     ) -> CodeSent:
         """Send the worker a one-time code to the phone of the account."""
         with self.db.transaction() as s:
-            contract = self._get(s, contract_id)
+            contract, phone = self._with_worker_phone(s, contract_id)
             self._as_worker(actor, contract)
             self._require(contract, self._worker_may_sign_in(contract), "签名")
-            phone = self._worker_phone(s, contract)
+            phone = self._require_phone(phone)
         return self.phone_codes.request_phone_code(phone, CONTRACT_SIGNING, client.ip)
 
     def verify_worker_identity(
@@ -585,10 +585,10 @@ class ContractService:
     ) -> None:
         """Check the worker's identity for this contract and record the check as evidence."""
         with self.db.transaction() as s:
-            contract = self._get(s, contract_id)
+            contract, phone = self._with_worker_phone(s, contract_id)
             self._as_worker(actor, contract)
             self._require(contract, self._worker_may_sign_in(contract), "核验身份")
-            phone = self._worker_phone(s, contract)
+            phone = self._require_phone(phone)
         challenge_id = self.phone_codes.verify_phone_code(phone, code, CONTRACT_SIGNING)
         with self.db.transaction() as s:
             contract = self._locked(s, contract_id)
@@ -1078,8 +1078,20 @@ class ContractService:
         if contract.state not in states:
             raise ContractStateError(contract.id, contract.state, action)
 
-    def _worker_phone(self, s: Session, contract: LabourContract) -> str:
-        phone = self._phone_of(s, contract.worker_user_id)
+    @staticmethod
+    def _with_worker_phone(s: Session, contract_id: int) -> tuple[LabourContract, str | None]:
+        """The contract and its worker's phone, in one query."""
+        row = s.execute(
+            select(LabourContract, User.phone)
+            .outerjoin(User, User.id == LabourContract.worker_user_id)
+            .where(LabourContract.id == contract_id)
+        ).one_or_none()
+        if row is None:
+            raise NotFoundError("labour contract", contract_id)
+        return row[0], row[1]
+
+    @staticmethod
+    def _require_phone(phone: str | None) -> str:
         if not phone:
             raise ValidationError(
                 "劳动者账号没有登记手机号码，无法发送验证码", [FieldProblem("/phone", "未登记")]

@@ -31,6 +31,8 @@ from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 
 from workflows.errors import SealingError
 
+from .der import tlv
+
 
 def to_asn1(cert: c509.Certificate | asn1_x509.Certificate) -> asn1_x509.Certificate:
     """The asn1crypto form pyHanko works with."""
@@ -146,25 +148,17 @@ def signing_certificate_v2_der(cert: asn1_x509.Certificate) -> bytes:
     every worker's first signature pays that.
     """
     serial = int(cert.serial_number)
-    issuer_serial = _der(
+    issuer_serial = tlv(
         0x30,
-        _der(0x30, _der(0xA4, cert.issuer.dump()))  # GeneralNames: [4] directoryName
-        + _der(0x02, serial.to_bytes(serial.bit_length() // 8 + 1, "big", signed=True)),
+        tlv(0x30, tlv(0xA4, cert.issuer.dump()))  # GeneralNames: [4] directoryName
+        + tlv(0x02, serial.to_bytes(serial.bit_length() // 8 + 1, "big", signed=True)),
     )
-    cert_id = _der(0x30, _der(0x04, hashlib.sha256(cert.dump()).digest()) + issuer_serial)
-    value = _der(0x30, _der(0x30, cert_id))  # SigningCertificateV2 { certs SEQUENCE OF ESSCertIDv2 }
-    return _der(0x30, _SIGNING_CERTIFICATE_V2_OID + _der(0x31, value))
+    cert_id = tlv(0x30, tlv(0x04, hashlib.sha256(cert.dump()).digest()) + issuer_serial)
+    value = tlv(0x30, tlv(0x30, cert_id))  # SigningCertificateV2 { certs SEQUENCE OF ESSCertIDv2 }
+    return tlv(0x30, _SIGNING_CERTIFICATE_V2_OID + tlv(0x31, value))
 
 
 _SIGNING_CERTIFICATE_V2_OID = bytes.fromhex("060b2a864886f70d010910022f")  # 1.2.840.113549.1.9.16.2.47
-
-
-def _der(tag: int, body: bytes) -> bytes:
-    n = len(body)
-    if n < 0x80:
-        return bytes((tag, n)) + body
-    size = n.to_bytes((n.bit_length() + 7) // 8, "big")
-    return bytes((tag, 0x80 | len(size))) + size + body
 
 
 # -- keys at rest --------------------------------------------------------------------------

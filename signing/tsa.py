@@ -33,6 +33,7 @@ from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 
 from workflows.errors import SealingError
 
+from .der import tlv
 from .keys import SigningCredentials
 from .pki import DevPki
 from .revocation import OcspResponder
@@ -124,14 +125,7 @@ def _rejection(fail_info: str, text: str) -> bytes:
     )
     # asn1crypto declares timeStampToken mandatory (RFC 3161 makes it OPTIONAL): encode by hand
     body = status.dump()
-    return b"\x30" + _der_length(len(body)) + body
-
-
-def _der_length(n: int) -> bytes:
-    if n < 0x80:
-        return bytes([n])
-    raw = n.to_bytes((n.bit_length() + 7) // 8, "big")
-    return bytes([0x80 | len(raw)]) + raw
+    return tlv(0x30, body)
 
 
 class _Server(ThreadingHTTPServer):

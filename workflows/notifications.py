@@ -19,11 +19,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from workflows.db import Database
+from workflows.db import Database, upsert_insert
 from workflows.errors import LaborcaseError
 from workflows.models import OutboxMessage
 from workflows.ports import SmsSender
@@ -50,10 +48,8 @@ def queue_sms(s: Session, notice: Notice, now: datetime, case_id: int | None = N
 
     One INSERT … ON CONFLICT DO NOTHING: a racing transaction queueing the same key waits for
     the other's outcome instead of failing on the unique key."""
-    dialect = s.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
     statement = (
-        insert(OutboxMessage)
+        upsert_insert(s, OutboxMessage)
         .values(
             idempotency_key=notice.key[:128],
             kind=SMS_KIND,

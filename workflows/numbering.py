@@ -8,10 +8,9 @@ opening rolls its number back too, so numbers never skip.
 from __future__ import annotations
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from workflows.db import upsert_insert
 from workflows.models import CaseNumberCounter
 
 # 案号 prefixes per case type (configurable per commission later); e.g. 仲〔2026〕12号
@@ -31,8 +30,7 @@ PREFIXES = {
 
 def next_serial(session: Session, case_type: str, year: int) -> int:
     """Reserve the next serial for (case_type, year) in the caller's transaction."""
-    dialect = session.get_bind().dialect.name
-    ins = pg_insert(CaseNumberCounter) if dialect == "postgresql" else sqlite_insert(CaseNumberCounter)
+    ins = upsert_insert(session, CaseNumberCounter)
     session.execute(
         ins.values(case_type=case_type, year=year, last_value=0).on_conflict_do_nothing(
             index_elements=[CaseNumberCounter.case_type, CaseNumberCounter.year]

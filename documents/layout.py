@@ -177,7 +177,6 @@ def build(story: list[Flowable], info: DocumentInfo, *, pdfa: bool = True) -> Bu
         subject=info.subject,
         keywords=info.keywords,
         creator="Laborcase",
-        producer="Laborcase (ReportLab)",
         lang="zh-CN",
         displayDocTitle=True,
         initialFontName=SONG,  # else an unembedded Helvetica lands in every page's resources

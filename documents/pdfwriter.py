@@ -135,7 +135,12 @@ def draw_text(
 
 class _ArchivalInfo(PDFInfo):
     """The information dictionary as PDF/A wants it: no /Trapped (it would need an XMP
-    twin), no empty strings, and both dates from `moment`, which the XMP repeats."""
+    twin), no empty strings, and both dates from `moment`, which the XMP repeats.
+
+    No /Producer either: pyHanko, writing the B-LTA document timestamp of a sealed copy,
+    appends itself to an Info Producer but replaces the XMP one, and the two would then
+    disagree (PDF/A 6.6.2.3).  Without one it writes the same value to both.  /Creator
+    still names the application."""
 
     def __init__(self, moment: datetime):
         super().__init__()
@@ -149,7 +154,6 @@ class _ArchivalInfo(PDFInfo):
             "Subject": self.subject,
             "Keywords": self.keywords,
             "Creator": self.creator,
-            "Producer": self.producer,
         }
         return {k: str(v) for k, v in values.items() if v}
 

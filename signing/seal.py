@@ -323,7 +323,7 @@ class SealingService:
         reserve = self._reserve_bb if timestamper is None else self._reserve_ts
         for attempt in range(2):
             if attempt:
-                writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
+                writer = _SignatureRevisionWriter(io.BytesIO(pdf), strict=False)
             output = io.BytesIO()
             try:
                 coro = pdf_signer.async_sign_pdf(
@@ -401,6 +401,22 @@ def _empty_signature_fields(reader: PdfFileReader) -> dict[str, tuple[float, flo
     return found
 
 
+class _SignatureRevisionWriter(IncrementalPdfFileWriter):
+    """The incremental update that carries one signature, leaving the document metadata as it is.
+
+    pyHanko rewrites the Info dictionary and the XMP packet in every revision it writes: ModDate,
+    and a Producer that it appends to in Info ("…; pyHanko x") but replaces in XMP ("pyHanko x").
+    Info and XMP then disagree, which PDF/A-2b forbids (ISO 19005-2, 6.6.2.3), and re-parsing
+    the XMP costs about a fifth of a seal.  A signature adds no content, so the metadata the
+    renderer wrote stays true.  (pyHanko's own later revisions, the B-LTA document timestamp,
+    do rewrite it; they agree only because our documents carry no Producer, see
+    documents.pdfwriter.)
+    """
+
+    def _update_meta(self) -> None:
+        return None
+
+
 def _round_up(n: int, to: int = 1024) -> int:
     return (n + to - 1) // to * to
 
@@ -409,7 +425,7 @@ def _open_for_signing(pdf: bytes) -> IncrementalPdfFileWriter:
     if not pdf[:1024].lstrip().startswith(b"%PDF-"):
         raise DocumentRejectedError("不是 PDF 文件 / not a PDF file")
     try:
-        writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
+        writer = _SignatureRevisionWriter(io.BytesIO(pdf), strict=False)
         if writer.prev.encrypted:
             raise DocumentRejectedError("PDF 已加密，无法签章 / the PDF is encrypted and cannot be signed")
         writer.prev.root  # noqa: B018  (forces the catalogue to load)

@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from asn1crypto import cms
 
+from documents import check_pdfa, render
+from documents.samples import sample
 from signing.appearance import SealDesign
 from signing.pki import DevPki
 from signing.seal import SealingService
@@ -135,6 +137,35 @@ def test_worker_then_employer_contract_keeps_both_signatures_valid(
     out = pdfsig(signed, nss_db, tmp_path)
     assert out.count("Signature Validation: Signature is Valid.") == 2, out
     assert out.count("Certificate Validation: Certificate is Trusted.") == 2, out
+
+
+@pytest.mark.parametrize("level", list(SealLevel))
+def test_a_sealed_archival_copy_stays_pdfa_2b_at_every_level(
+    sealer: SealingService, verifier: SignatureVerifier, level: SealLevel
+) -> None:
+    """The seal's revision leaves Info and XMP agreeing (pyHanko alone makes their Producer differ),
+    and so does the B-LTA document timestamp pyHanko writes itself."""
+    award = render("award_document", sample("award_document"))
+    assert check_pdfa(award.pdf).ok
+    sealed = sealer.seal(award.pdf, award.seal_position, level)
+    report = check_pdfa(sealed)
+    assert report.ok, report.problems
+    assert verifier.verify(sealed).valid
+
+
+def test_a_contract_signed_by_both_parties_stays_pdfa_2b(
+    sealer: SealingService, verifier: SignatureVerifier, pki: DevPki
+) -> None:
+    worker = pki.issue_user_certificate("worker-43", "王小红", "110101199001011234")
+    employer = pki.issue_user_certificate("employer-8", "李经理")
+    contract = render("award_document", sample("award_document")).pdf
+    signed = sealer.sign_as(
+        worker, contract, "Worker", certify=True, position=SealPosition(0, 72, 100, size=160),
+        later_fields={"Employer": SealPosition(0, 340, 100, size=160)},
+    )  # fmt: skip
+    signed = sealer.sign_as(employer, signed, "Employer")
+    assert check_pdfa(signed).ok, check_pdfa(signed).problems
+    assert verifier.verify(signed).valid
 
 
 def test_a_revoked_user_certificate_is_reported_revoked(

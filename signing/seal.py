@@ -22,9 +22,9 @@ from typing import Any, TypeVar
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.misc import PdfReadError
 from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign import fields
+from pyhanko.sign import fields, validation
 from pyhanko.sign.general import SigningError
-from pyhanko.sign.signers import PdfSignatureMetadata, PdfSigner
+from pyhanko.sign.signers import PdfSignatureMetadata, PdfSigner, PdfTimeStamper
 from pyhanko.sign.signers.pdf_cms import Signer
 from pyhanko.sign.signers.pdf_signer import (
     DSSContentSettings,
@@ -239,6 +239,57 @@ class SealingService:
             permissions=DOCMDP[permissions],
             new_field=not existing,
         )
+
+    # -- archival copies -------------------------------------------------------------------
+
+    def archival_copy(self, pdf: bytes) -> bytes:
+        """`pdf` raised to PAdES B-LTA for long-term keeping, by one incremental update.
+
+        The update holds the validation data of every signature in the file (certificate
+        chains and CRLs of the signers and of their signature timestamps, and of the TSA) in the
+        DSS, then a document timestamp over the whole file: the signatures stay verifiable
+        after their certificates expire.  Signatures already in the file stay valid; a document
+        that already reached B-LTA gets a further archive timestamp (renewal).
+        """
+        if self.trust is None:
+            raise SealingError("archival copies need trust settings to gather validation data")
+        writer = _open_for_signing(pdf)
+        signatures = writer.prev.embedded_regular_signatures
+        if not signatures:
+            raise DocumentRejectedError("文件没有签章，无法归档 / the PDF carries no signature to keep")
+        timestamper = self._timestamper()
+        context = self.trust.validation_context(revocation_mode="hard-fail")
+
+        async def upgrade() -> bytes:
+            paths = []
+            for sig in signatures:
+                paths.extend(await validation.collect_validation_info(sig, context))
+            validation.DocumentSecurityStore.supply_dss_in_writer(
+                writer, None, paths=paths, validation_context=context
+            )
+            output = io.BytesIO()
+            await PdfTimeStamper(timestamper).async_timestamp_pdf(
+                writer,
+                self.md_algorithm,
+                context,
+                bytes_reserved=self._reserve_ts,
+                output=output,
+                dss_settings=LTA_DSS.get_settings_for_ts(),
+            )
+            return output.getvalue()
+
+        from pyhanko.sign._session_scope import run_and_release
+
+        try:
+            return self._run(run_and_release(upgrade(), context))
+        except TimestampRequestError as e:
+            raise SealingError(f"the timestamp authority did not answer: {e}") from e
+        except (PathBuildingError, PathValidationError) as e:
+            raise SealingError(f"cannot gather validation data for the archival copy: {e}") from e
+        except (DocumentRejectedError, SealingError):
+            raise
+        except Exception as e:
+            raise SealingError(f"archiving failed: {type(e).__name__}: {e}") from e
 
     # -- the work --------------------------------------------------------------------------
 

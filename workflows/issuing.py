@@ -92,6 +92,7 @@ class IssuedDocumentView:
     pages: int | None
     attempts: int
     last_error: str | None
+    archived_at: datetime | None = None  # when its B-LTA archival copy was kept (case closed)
 
 
 @dataclass(frozen=True)
@@ -130,12 +131,47 @@ def _view(d: IssuedDocument) -> IssuedDocumentView:
         pages=d.pages,
         attempts=d.attempts,
         last_error=d.last_error,
+        archived_at=d.archived_at,
     )
 
 
 def archive_key(document_id: int) -> str:
     """Where a document's sealed PDF lives: fixed by its id, so a retry finds an earlier attempt."""
     return f"issued/{document_id:012d}.pdf"
+
+
+def _stored_file(
+    s: Session, doc: IssuedDocument, obj: StoredObject, kind: str, filename: str, now: datetime
+) -> StoredFile:
+    """The stored-file row of one of a document's PDFs (flushed: its id is needed)."""
+    file = StoredFile(
+        case_id=doc.case_id,
+        kind=kind,
+        filename=filename,
+        content_type="application/pdf",
+        sha256=obj.sha256,
+        size=obj.size,
+        bucket=str(obj.bucket),
+        object_key=obj.key,
+        version_id=obj.version_id,
+        uploaded_by=doc.requested_by,
+        created_at=now,
+        state="stored",
+    )
+    s.add(file)
+    s.flush()
+    return file
+
+
+def archival_key(document_id: int) -> str:
+    """Where a document's archival copy (B-LTA) lives: fixed by its id, like `archive_key`."""
+    return f"archival/{document_id:012d}.pdf"
+
+
+def _retention(kind: DocumentKind, start: datetime) -> Retention:
+    """Locked for the kind's retention period (in years, leap days included) from `start`."""
+    years = kind.retention_years
+    return Retention(start + timedelta(days=365 * years + years // 4))
 
 
 class IssuingService:
@@ -334,24 +370,27 @@ class IssuingService:
             raise SealingError(f"no seal for {issuer!r}: the configured seal is {self.sealer.organisation!r}")
         rendered = self.renderer.render(kind.key, data)
         sealed = self.sealer.seal(rendered.pdf, rendered.seal_position, level)
-        years = kind.retention_years
-        retention = Retention(self.clock() + timedelta(days=365 * years + years // 4))
+        metadata = {"document-id": str(document_id), "pages": str(rendered.pages)}
+        return self._put_once(key, sealed, _retention(kind, self.clock()), metadata), rendered.pages
+
+    def _put_once(
+        self, key: str, pdf: bytes, retention: Retention, metadata: Mapping[str, str]
+    ) -> StoredObject:
+        """Store `pdf` under its fixed archive key; a racing worker's copy, if first, is kept."""
         try:
-            obj = self.store.put(
+            return self.store.put(
                 Bucket.ARCHIVE,
-                sealed,
+                pdf,
                 content_type="application/pdf",
                 key=key,
                 retention=retention,
-                metadata={"document-id": str(document_id), "pages": str(rendered.pages)},
+                metadata=metadata,
             )
         except StorageError:
-            # a racing worker stored its copy first: use that one (ours is discarded)
             existing = self._stored(key)
             if existing is None:
                 raise
-            return existing
-        return obj, rendered.pages
+            return existing[0]
 
     def _stored(self, key: str) -> tuple[StoredObject, int] | None:
         try:
@@ -374,22 +413,7 @@ class IssuingService:
                 return _view(doc)
             case = s.get(Case, doc.case_id, with_for_update=True)
             assert case is not None
-            file = StoredFile(
-                case_id=doc.case_id,
-                kind=f"document:{kind.key}",
-                filename=f"{kind.title}-{doc.number}.pdf",
-                content_type="application/pdf",
-                sha256=obj.sha256,
-                size=obj.size,
-                bucket=str(obj.bucket),
-                object_key=obj.key,
-                version_id=obj.version_id,
-                uploaded_by=doc.requested_by,
-                created_at=now,
-                state="stored",
-            )
-            s.add(file)
-            s.flush()
+            file = _stored_file(s, doc, obj, f"document:{kind.key}", f"{kind.title}-{doc.number}.pdf", now)
             doc.state, doc.issued_at, doc.sha256, doc.pages = "issued", now, obj.sha256, pages
             doc.stored_file_id, doc.attempts, doc.last_error = file.id, doc.attempts + 1, None
             for msg in s.execute(
@@ -481,6 +505,93 @@ class IssuingService:
             except LaborcaseError:
                 log.warning("issuing document %s failed; it will be retried", document_id, exc_info=True)
         return issued
+
+    # -- archival copies (归档) --------------------------------------------------------------
+
+    def archive_closed(self, limit: int | None = None) -> int:
+        """Make the archival copy of every issued document of a closed case that lacks one.
+
+        Run by the worker's sweep.  A document whose copy fails (e.g. the TSA does not answer)
+        is left for the next sweep; returns how many copies were made."""
+        made, failed = 0, set[int]()
+        while limit is None or made + len(failed) < limit:
+            document_id = self._next_to_archive(failed)
+            if document_id is None:
+                break
+            try:
+                if self.archive(document_id):
+                    made += 1
+            except LaborcaseError:
+                log.warning("archival copy of document %s failed; next sweep", document_id, exc_info=True)
+                failed.add(document_id)
+        return made
+
+    def _next_to_archive(self, skip: set[int]) -> int | None:
+        with self.db.transaction() as s:
+            stmt = (
+                select(IssuedDocument.id)
+                .join(Case, Case.id == IssuedDocument.case_id)
+                .where(
+                    Case.closed_at.is_not(None),
+                    IssuedDocument.stored_file_id.is_not(None),
+                    IssuedDocument.archival_file_id.is_(None),
+                )
+                .order_by(IssuedDocument.id)
+                .limit(1)
+            )
+            if skip:
+                stmt = stmt.where(IssuedDocument.id.not_in(skip))
+            return s.execute(stmt).scalar_one_or_none()
+
+    def archive(self, document_id: int) -> bool:
+        """Raise one issued document's sealed PDF to B-LTA and keep it beside the original, locked
+        for the same period; idempotent and race-safe like issuing.  False if it had a copy."""
+        with self.db.transaction() as s:
+            doc = s.get(IssuedDocument, document_id)
+            if doc is None:
+                raise NotFoundError("document", document_id)
+            if doc.archival_file_id is not None or doc.stored_file_id is None:
+                return False
+            original = s.get(StoredFile, doc.stored_file_id)
+            assert original is not None and doc.issued_at is not None
+            kind = kind_of(doc.document_type)
+            issued_at = _as_utc(doc.issued_at)
+            source = (Bucket(original.bucket), original.object_key, original.version_id)
+        key = archival_key(document_id)
+        existing = self._stored(key)
+        if existing is not None:  # an earlier attempt stored it and died before recording
+            obj = existing[0]
+        else:
+            copy = self.sealer.archival_copy(self.store.get(*source))  # the read checks its SHA-256
+            metadata = {"document-id": str(document_id), "archival-copy-of": original.sha256}
+            obj = self._put_once(key, copy, _retention(kind, issued_at), metadata)
+        now = self.clock()
+        with self.db.transaction() as s:
+            doc = s.get(IssuedDocument, document_id, with_for_update=True)
+            assert doc is not None
+            if doc.archival_file_id is not None:  # a racing worker recorded its copy first
+                return False
+            case = s.get(Case, doc.case_id, with_for_update=True)
+            assert case is not None
+            file = _stored_file(
+                s, doc, obj, f"archival:{kind.key}", f"{kind.title}-{doc.number}-归档.pdf", now
+            )
+            doc.archival_file_id, doc.archived_at = file.id, now
+            append_case_events(
+                s,
+                case,
+                SYSTEM,
+                [
+                    PendingEvent(
+                        "document.archived",
+                        f"document:{doc.id}",
+                        None,
+                        {"sha256": obj.sha256, "level": SealLevel.B_LTA.value, "copy_of": doc.sha256},
+                    )
+                ],
+                at=now,
+            )
+            return True
 
     # -- reading --------------------------------------------------------------------------
 

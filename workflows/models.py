@@ -526,6 +526,10 @@ class IssuedDocument(Base):
     superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("issued_document.id"))
     revoked_at: Mapped[datetime | None]
     revoke_reason: Mapped[str | None] = mapped_column(Text)
+    #: the archival copy (PAdES B-LTA: validation data and an archive timestamp added to the sealed
+    #: PDF), made once the case is closed and kept as long as the document
+    archival_file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_file.id"))
+    archived_at: Mapped[datetime | None]
 
 
 # ---------------------------------------------------------------------------

@@ -128,6 +128,11 @@ class Sealer(Protocol):
 
     def seal(self, pdf: bytes, position: SealPosition | None, level: SealLevel = SealLevel.B_T) -> bytes: ...
 
+    def archival_copy(self, pdf: bytes) -> bytes:
+        """`pdf` (sealed) raised to B-LTA for keeping: the validation data of its signatures and an
+        archive timestamp added by incremental update; its signatures stay valid."""
+        ...
+
 
 @dataclass(frozen=True)
 class SignatureReport:

@@ -37,8 +37,8 @@ def run_worker(
     idempotency: IdempotencyService | None = None,
 ) -> None:
     """Loop until `should_stop()`: timers, pending documents (sealing, storing), rows of bulk
-    sends and queued texts whenever due; every `sweep_seconds` the overdue sweep and the purge of
-    kept API responses."""
+    sends and queued texts whenever due; every `sweep_seconds` the overdue sweep, the archival
+    copies of closed cases' documents and the purge of kept API responses."""
     log.info("worker %s started", timers.name)
     next_sweep = 0.0
     while not should_stop():
@@ -54,6 +54,13 @@ def run_worker(
                     idempotency.purge_expired()
                 except LaborcaseError:
                     log.exception("purging kept API responses failed; retrying at the next sweep")
+            if issuing is not None:
+                try:
+                    archived = issuing.archive_closed(limit=200)
+                    if archived:
+                        log.info("made %d archival copies of documents of closed cases", archived)
+                except LaborcaseError:
+                    log.exception("archiving documents failed; retrying at the next sweep")
             next_sweep = time.monotonic() + sweep_seconds
         busy = timers.run_due() > 0
         if issuing is not None:

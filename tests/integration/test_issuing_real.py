@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from flask.testing import FlaskClient
 
-from documents import Renderer
+from documents import Renderer, check_pdfa
 from documents.samples import sample, sample_issued_on
 from signing.config import Signing
 from tests.support import SECRET, People, fixture_system, make_people
@@ -25,7 +25,8 @@ from workflows.cases import OpenCase, PartyInput
 from workflows.db import Database
 from workflows.document_kinds import KINDS
 from workflows.errors import DocumentRejectedError
-from workflows.ports import DocumentAdapters, DocumentStore
+from workflows.issuing import archival_key
+from workflows.ports import Bucket, DocumentAdapters, DocumentStore
 from workflows.system import System, build_system
 
 pytestmark = pytest.mark.slow
@@ -128,6 +129,34 @@ def test_a_byte_changed_anywhere_is_reported_modified_by_us_and_by_pdfsig(
         assert "Signature Validation: Signature is Valid." not in out, out
     appended = pdf + b"\n% appended after sealing\n"
     assert issuing.verifier.verify(appended).modified_after_signing
+
+
+def test_closing_the_case_keeps_a_b_lta_archival_copy_that_pdfsig_and_pdfa_accept(
+    env: Env, tmp_path: Path, nss_db: str
+) -> None:
+    issuing = env.system.issuing
+    assert issuing is not None
+    view = issuing.issue(env.people.clerk, env.case_id, "award_document", sample("award_document"))
+    while tasks := env.system.cases.get_case(env.people.clerk, env.case_id).open_tasks:
+        env.system.tasks.complete(env.people.clerk, tasks[0]["id"], {"again": False})
+    assert issuing.archive_closed() == 1
+    _, original = issuing.content(env.people.clerk, view.id)  # parties still get the B-T original
+    copy = issuing.store.get(Bucket.ARCHIVE, archival_key(view.id))
+    assert copy.startswith(original)  # incremental: the sealed bytes are untouched
+
+    report = issuing.verifier.verify(copy)
+    assert report.valid and not report.modified_after_signing, report
+    [seal] = report.signatures
+    assert seal.level == "B-LTA" and seal.trusted and seal.revoked is False
+    assert check_pdfa(copy).ok, check_pdfa(copy).problems
+    out = pdfsig(copy, tmp_path, nss_db)
+    seal_part, _, timestamp_part = out.partition("Signature #2")
+    assert "Signature Validation: Signature is Valid." in seal_part, out
+    assert "Certificate Validation: Certificate is Trusted." in seal_part, out
+    # the archive timestamp, by our TSA, over the whole file (poppler 22 cannot validate RFC 3161 ones)
+    assert "Dev TSA" in timestamp_part and "Total document signed" in timestamp_part, out
+    stored = issuing.store.stat(Bucket.ARCHIVE, archival_key(view.id))
+    assert stored.retain_until is not None and stored.retain_until.year >= datetime.now().year + 30
 
 
 def test_bad_uploads_get_a_clear_answer(env: Env) -> None:

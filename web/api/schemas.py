@@ -350,6 +350,10 @@ class IssuedDocumentOut(Schema):
     pages = fields.Integer(allow_none=True)
     attempts = fields.Integer()
     last_error = fields.String(allow_none=True)
+    archived_at = UtcDateTime(
+        allow_none=True,
+        metadata={"description": "when the B-LTA archival copy was kept (after the case closed)"},
+    )
 
 
 class RevokeIn(Strict):

@@ -17,6 +17,7 @@ from signing.seal import SealingService
 from signing.trust import TrustSettings
 from signing.tsa import TimestampAuthority
 from signing.verify import SignatureVerifier
+from workflows.errors import DocumentRejectedError, SealingError
 from workflows.ports import SealLevel, SealPosition
 
 from .conftest import AGENCY, TIMESTAMP_TOKEN_OID, make_pdf, pdfsig
@@ -166,6 +167,31 @@ def test_a_contract_signed_by_both_parties_stays_pdfa_2b(
     signed = sealer.sign_as(employer, signed, "Employer")
     assert check_pdfa(signed).ok, check_pdfa(signed).problems
     assert verifier.verify(signed).valid
+
+
+def test_an_archival_copy_raises_a_b_t_seal_to_b_lta_and_can_be_renewed(
+    sealed: dict[SealLevel, bytes], sealer: SealingService, verifier: SignatureVerifier
+) -> None:
+    original = sealed[SealLevel.B_T]
+    copy = sealer.archival_copy(original)
+    assert copy.startswith(original)  # one incremental update
+    report = verifier.verify(copy)
+    assert report.valid and [s.level for s in report.signatures] == ["B-LTA"], report
+    assert b"/DSS" in copy and b"/CRLs" in copy and copy.count(b"/DocTimeStamp") == 1
+    renewed = sealer.archival_copy(copy)  # a further archive timestamp before the last one expires
+    assert renewed.startswith(copy) and renewed.count(b"/DocTimeStamp") == 2
+    assert verifier.verify(renewed).valid
+
+
+def test_an_archival_copy_needs_a_signed_pdf_and_trust_settings(
+    sealer: SealingService, pki: DevPki, authority: TimestampAuthority
+) -> None:
+    with pytest.raises(DocumentRejectedError, match="no signature"):
+        sealer.archival_copy(make_pdf())
+    untrusting = SealingService.from_credentials(pki.seal_credentials(), timestamper_url=authority.url)
+    with pytest.raises(SealingError, match="trust settings"):
+        untrusting.archival_copy(sealer.seal(make_pdf(), POSITION, SealLevel.B_T))
+    untrusting.close()
 
 
 def test_a_revoked_user_certificate_is_reported_revoked(

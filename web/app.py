@@ -78,6 +78,9 @@ def create_app(settings: Settings | None = None, system: System | None = None) -
     from web.contract_templates import bp as contract_templates
 
     app.register_blueprint(contract_templates)
+    from web.downloads import bp as storage_downloads
+
+    app.register_blueprint(storage_downloads)
 
     @app.errorhandler(LaborcaseError)
     def domain_error(error: LaborcaseError) -> Any:

@@ -16,6 +16,7 @@ from workflows.errors import (
     EngineError,
     FieldProblem,
     FileTooLargeError,
+    IntegrityCheckError,
     LaborcaseError,
     NotFoundError,
     PermissionDeniedError,
@@ -61,6 +62,7 @@ def status_for(error: LaborcaseError) -> int:
         (RateLimitedError, 429),
         (SmsUnavailableError, 503),
         (StorageUnavailableError, 503),
+        (IntegrityCheckError, 500),  # a stored object no longer matches its hash: ours to fix
     ):
         if isinstance(error, kind):
             return status

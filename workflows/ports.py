@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 # -- storage -------------------------------------------------------------------------------
 
@@ -93,6 +93,17 @@ class DocumentStore(Protocol):
 
     def delete(self, bucket: Bucket, key: str, version_id: str | None = None) -> None:
         """Delete (a version of) an object; RetentionLockedError while retained or on hold."""
+        ...
+
+
+@runtime_checkable
+class PresignedDownloads(Protocol):
+    """A store whose presigned URLs point back at this application (the local folder store):
+    the web layer serves them.  S3 serves its own and does not implement this."""
+
+    def open_presigned(self, token: str) -> tuple[StoredObject, bytes]:
+        """The object a download token grants, hash-checked; PermissionDeniedError if the token
+        is forged, malformed or expired."""
         ...
 
 

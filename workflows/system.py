@@ -82,6 +82,7 @@ class System:
     contract_templates: ContractTemplateService | None = None  # employers' templates (with contracts)
     contract_batches: ContractBatchService | None = None  # bulk send from spreadsheets (with contracts)
     notifications: NotificationService | None = None  # None until an SMS sender is wired in
+    store: DocumentStore | None = None  # the document store, where one is wired in
 
     def bootstrap(self) -> list[ProcessDefinition]:
         """Migrate the schema and deploy the process folders (a no-op when nothing changed)."""
@@ -203,4 +204,5 @@ def build_system(
         ),
         notifications=None if sms is None else NotificationService(db, sms, clock=clock),
         idempotency=IdempotencyService(db, clock=clock),
+        store=store,
     )

@@ -38,6 +38,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.pdfdoc import PDFName
 from reportlab.pdfbase.ttfonts import FF_NONSYMBOLIC, FF_SYMBOLIC, SUBSETN, TTFont
 
+from documents.flate import FONT_LEVEL
 from documents.pdfwriter import Formatted, Run, Stream
 from documents.subsetting import SubsetMaker
 from workflows.errors import LaborcaseError
@@ -120,11 +121,6 @@ def _cache_tables(font: TTFont) -> None:
         return data
 
     face.get_table = get_table
-
-
-#: zlib level of embedded font programs and their ToUnicode CMaps: on CJK glyph data (100+ kB
-#: a subset) level 1 is 2× faster than reportlab's default level 6, for ~9 % more bytes.
-FONT_LEVEL = 1
 
 
 class EmbeddedFont(TTFont):

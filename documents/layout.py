@@ -22,9 +22,10 @@ from reportlab.pdfbase.pdfdoc import PDFFormXObject
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate
 
+from documents.flate import CONTENT_LEVEL
 from documents.flowables import GREY
 from documents.fonts import SONG, ensure_fonts, fallback_runs
-from documents.pdfwriter import CONTENT_LEVEL, ArchivalCanvas, DocumentCanvas, Stream, draw_text
+from documents.pdfwriter import ArchivalCanvas, DocumentCanvas, Stream, draw_text
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
 MARGIN_TOP = 37 * mm

@@ -11,7 +11,8 @@ them once per font: a zlib stream may end one deflate run with a sync flush (byt
 final block) and go on with a raw deflate stream compressed on its own, since that one never
 refers back before its own start.  Only the variable tables (`cmap`, `glyf`, `head`, `hhea`,
 `hmtx`, `loca`, `maxp`) are compressed per subset.  Glyphs are kept once read (padded, with
-their components): a document mostly uses the characters of the one before.
+their components): a document mostly uses the characters of the one before.  The per-subset
+deflate is ISA-L's (`documents.flate`), the once-per-font one zlib's best.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from itertools import accumulate
 from typing import Any
 
 from reportlab.lib.rl_accel import add32, calcChecksum
+
+from documents import flate
 
 #: Composite glyph flags (OpenType `glyf`).
 _ARGS_ARE_WORDS = 0x0001
@@ -198,8 +201,8 @@ class SubsetMaker:
     def _deflate(self, body: bytearray) -> Program:
         """zlib header, `body` deflated up to a sync flush, the unchanged tables deflated once
         (ending the stream), and the Adler-32 of it all."""
-        packer = zlib.compressobj(self.level, zlib.DEFLATED, -15)
-        deflated = packer.compress(body) + packer.flush(zlib.Z_SYNC_FLUSH)
+        packer = flate.raw_compressor(self.level)
+        deflated = packer.compress(body) + packer.flush(flate.SYNC_FLUSH)
         adler = zlib.adler32(self.tail, zlib.adler32(body))
         data = _ZLIB_HEADER + deflated + self.tail_deflated + struct.pack(">L", adler)
         return Program(data, len(body) + len(self.tail))

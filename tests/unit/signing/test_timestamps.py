@@ -8,6 +8,7 @@ import pytest
 from asn1crypto import algos, core, tsp
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509 import ocsp
 
 from signing.pki import DevPki
@@ -90,3 +91,43 @@ def test_ocsp_refuses_malformed_requests_and_foreign_issuers(pki: DevPki) -> Non
     foreign = ocsp.OCSPRequestBuilder().add_certificate(root, root, hashes.SHA1()).build()
     answer = ocsp.load_der_ocsp_response(responder.respond(foreign.public_bytes(serialization.Encoding.DER)))
     assert answer.response_status == ocsp.OCSPResponseStatus.UNAUTHORIZED
+
+
+def test_a_granted_answer_is_canonical_der_and_its_signature_checks_out(
+    tsa: TimestampSigner, pki: DevPki
+) -> None:
+    """The answer is written by hand: asn1crypto re-encoding it gives the same bytes, and the
+    signature, message digest and signing-certificate attribute hold (checked here directly)."""
+    der = tsa.respond(_request(hashlib.sha384(b"document").digest(), "sha384", nonce=7))
+    resp = tsp.TimeStampResp.load(der)
+    assert resp.dump(force=True) == der
+    signed_data = resp["time_stamp_token"]["content"]
+    [signer] = signed_data["signer_infos"]
+    tst_info = signed_data["encap_content_info"]["content"].contents
+    attrs = {a["type"].native: a["values"][0] for a in signer["signed_attrs"]}
+    assert attrs["content_type"].native == "tst_info"
+    assert attrs["message_digest"].native == hashlib.sha384(tst_info).digest()
+    tsa_cert = pki.tsa_credentials().certificate
+    [cert_id] = attrs["signing_certificate_v2"]["certs"]
+    assert cert_id["cert_hash"].native == hashlib.sha256(tsa_cert.dump()).digest()
+    assert signer["sid"].chosen["serial_number"].native == tsa_cert.serial_number
+    embedded = {c.chosen.dump() for c in signed_data["certificates"]}
+    assert tsa_cert.dump() in embedded
+    public_key = x509.load_der_x509_certificate(tsa_cert.dump()).public_key()
+    signed = signer["signed_attrs"].untag().dump(force=True)  # as SET OF, the bytes signed
+    assert isinstance(public_key, rsa.RSAPublicKey)
+    public_key.verify(signer["signature"].native, signed, padding.PKCS1v15(), hashes.SHA384())
+    info = signed_data["encap_content_info"]["content"].parsed
+    assert info["tsa"].chosen.native == tsa_cert.subject.native and info["nonce"].native == 7
+
+
+def test_each_answer_has_its_own_serial_number(tsa: TimestampSigner) -> None:
+    serials = set()
+    for _ in range(20):
+        resp = tsp.TimeStampResp.load(tsa.respond(_request(hashlib.sha256(b"x").digest())))
+        serials.add(
+            resp["time_stamp_token"]["content"]["encap_content_info"]["content"]
+            .parsed["serial_number"]
+            .native
+        )
+    assert len(serials) == 20

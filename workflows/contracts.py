@@ -947,18 +947,12 @@ class ContractService:
             legal_hold=hold,
             metadata={"labour-contract": str(contract.id), "kind": what},
         )
-        row = StoredFile(
+        row = StoredFile.of(
+            stored,
             kind=f"labour_contract_{what}",
             filename=f"{contract.contract_number}-{what}.pdf",
-            content_type=PDF,
-            sha256=stored.sha256,
-            size=stored.size,
-            bucket=str(Bucket.ARCHIVE),
-            object_key=stored.key,
-            version_id=stored.version_id,
             uploaded_by=actor.user_id,
             created_at=now,
-            state="stored",
         )
         s.add(row)  # its id comes with the caller's next flush
         return row

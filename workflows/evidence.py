@@ -179,19 +179,13 @@ class EvidenceService:
             if existing is not None:
                 rows.append(existing)
                 continue
-            file = StoredFile(
-                case_id=case.id,
+            file = StoredFile.of(
+                item.obj,
                 kind=KIND,
                 filename=item.file.filename,
-                content_type=item.file.content_type,
-                sha256=item.obj.sha256,
-                size=item.obj.size,
-                bucket=str(item.obj.bucket),
-                object_key=item.obj.key,
-                version_id=item.obj.version_id,
                 uploaded_by=actor.user_id,
                 created_at=now,
-                state="stored",
+                case_id=case.id,
             )
             s.add(file)
             s.flush()

@@ -144,19 +144,8 @@ def _stored_file(
     s: Session, doc: IssuedDocument, obj: StoredObject, kind: str, filename: str, now: datetime
 ) -> StoredFile:
     """The stored-file row of one of a document's PDFs (flushed: its id is needed)."""
-    file = StoredFile(
-        case_id=doc.case_id,
-        kind=kind,
-        filename=filename,
-        content_type="application/pdf",
-        sha256=obj.sha256,
-        size=obj.size,
-        bucket=str(obj.bucket),
-        object_key=obj.key,
-        version_id=obj.version_id,
-        uploaded_by=doc.requested_by,
-        created_at=now,
-        state="stored",
+    file = StoredFile.of(
+        obj, kind=kind, filename=filename, uploaded_by=doc.requested_by, created_at=now, case_id=doc.case_id
     )
     s.add(file)
     s.flush()

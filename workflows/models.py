@@ -7,7 +7,7 @@ JSON columns use the generic JSON type, timestamps are timezone-aware UTC.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -28,6 +28,9 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+if TYPE_CHECKING:
+    from workflows.ports import StoredObject
 
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -445,6 +448,33 @@ class StoredFile(Base):
     uploaded_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime]
     state: Mapped[str] = mapped_column(String(16), default="stored")  # pending, stored
+
+    @classmethod
+    def of(
+        cls,
+        obj: StoredObject,
+        *,
+        kind: str,
+        filename: str,
+        uploaded_by: int | None,
+        created_at: datetime,
+        case_id: int | None = None,
+    ) -> StoredFile:
+        """The row describing `obj` as the store returned it: where, which version, hash, size."""
+        return cls(
+            case_id=case_id,
+            kind=kind,
+            filename=filename,
+            content_type=obj.content_type,
+            sha256=obj.sha256,
+            size=obj.size,
+            bucket=str(obj.bucket),
+            object_key=obj.key,
+            version_id=obj.version_id,
+            uploaded_by=uploaded_by,
+            created_at=created_at,
+            state="stored",
+        )
 
 
 class Evidence(Base):

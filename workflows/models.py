@@ -26,6 +26,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -532,7 +533,16 @@ class IssuedDocument(Base):
     """
 
     __tablename__ = "issued_document"
-    __table_args__ = (UniqueConstraint("series", "year", "serial"),)
+    __table_args__ = (
+        UniqueConstraint("series", "year", "serial"),
+        # the worker's sweep for documents still without an archival copy: only those are indexed
+        Index(
+            "ix_issued_document_to_archive",
+            "id",
+            postgresql_where=text("archival_file_id IS NULL AND stored_file_id IS NOT NULL"),
+            sqlite_where=text("archival_file_id IS NULL AND stored_file_id IS NOT NULL"),
+        ),
+    )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("case_record.id"), index=True)
     document_type: Mapped[str] = mapped_column(String(48))

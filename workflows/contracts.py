@@ -864,7 +864,6 @@ class ContractService:
         if any(sig.timestamp is None for sig in report.signatures):
             raise SealingError(f"labour contract {contract.id}: a signature lacks its trusted timestamp")
         retention, hold = self._retention(contract, now)
-        # the archive rows get their ids with the flush before the certificate reads the chain
         final = self._archive(s, contract, pdf, "contract", retention, hold, actor, now)
         contract.state, contract.concluded_at, contract.final_sha256 = CONCLUDED, now, final.sha256
         signatures = [
@@ -892,15 +891,14 @@ class ContractService:
             legal_hold=hold,
         )
         certificate_pdf = self.renderer.render_certificate(self._certificate_data(s, contract, signatures))
-        contract.final_file_id = final.id
         certificate = self._archive(s, contract, certificate_pdf, "certificate", retention, hold, actor, now)
         contract.certificate_sha256 = certificate.sha256
         self._event(s, contract, actor, "certificate_issued", now, client, document_sha256=certificate.sha256)
         if contract.kind not in ("contract", "renewal"):  # contract_lifecycle: amendment/termination effects
             from workflows.contract_lifecycle import apply_concluded
 
-            s.flush()
-            contract.certificate_file_id = certificate.id
+            s.flush()  # the archive rows' ids
+            contract.final_file_id, contract.certificate_file_id = final.id, certificate.id
             apply_concluded(self, s, contract, actor, now, client)
             return
         worker = contract.clauses["worker"]
@@ -918,8 +916,8 @@ class ContractService:
             filed_at=now,
         )
         s.add(filing)
-        s.flush()
-        contract.certificate_file_id = certificate.id
+        s.flush()  # one flush for the ids of the archive rows and of the filing
+        contract.final_file_id, contract.certificate_file_id = final.id, certificate.id
         self._event(s, contract, actor, "labour_use_filed", now, client, filing_id=filing.id)
 
     def _retention(self, contract: LabourContract, now: datetime) -> tuple[Retention | None, bool]:
@@ -960,14 +958,16 @@ class ContractService:
     def _certificate_data(
         self, s: Session, contract: LabourContract, signatures: list[dict[str, Any]]
     ) -> dict[str, Any]:
-        s.flush()  # the chain's events of this transaction, too
-        rows = s.execute(
-            select(AuditEvent)
-            .where(AuditEvent.chain == chain_of_contract(contract.id))
-            .order_by(AuditEvent.seq)
+        chain = chain_of_contract(contract.id)
+        written = s.execute(
+            select(AuditEvent).where(AuditEvent.chain == chain).order_by(AuditEvent.seq)
         ).scalars()
+        # and this transaction's events of the chain, not flushed yet (no flush just to read them)
+        pending = sorted(
+            (obj for obj in s.new if isinstance(obj, AuditEvent) and obj.chain == chain), key=lambda e: e.seq
+        )
         events = []
-        for ev in rows:
+        for ev in [*written, *pending]:
             after = ev.after or {}
             events.append(
                 {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -188,6 +189,29 @@ def test_full_flow_concludes_with_both_signatures_evidence_and_filing(
 
     certificate = svc.certificate(p.worker, contract_id)
     assert certificate.startswith(b"%PDF-") and contract.certificate_sha256 is not None
+
+
+def test_the_completion_certificate_lists_every_step_up_to_the_conclusion(
+    setup: Setup, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Steps of earlier transactions and of the concluding one (written with the same flush as
+    the certificate's own record) alike."""
+    rendered: list[dict[str, Any]] = []
+    original = setup.service.renderer.render_certificate
+
+    def spy(data: dict[str, Any]) -> bytes:
+        rendered.append(data)
+        return original(data)
+
+    monkeypatch.setattr(setup.service.renderer, "render_certificate", spy)
+    contract_id = draft(setup, "worker_first")
+    conclude(setup, contract_id, "worker_first")
+    [data] = rendered
+    steps = [e["action"].removeprefix("labour_contract.") for e in data["events"]]
+    assert steps == ["drafted", "sent", "identity_verified", "worker_signed", "employer_sealed", "concluded"]
+    identity = data["events"][2]
+    assert (identity["identity_method"], identity["client_ip"]) == ("real_name+sms_code", PHONE.ip)
+    assert [s["field_name"] for s in data["signatures"]] == ["WorkerSignature", "EmployerSeal"]
 
 
 def test_the_worker_cannot_sign_without_proving_identity(setup: Setup) -> None:

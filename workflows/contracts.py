@@ -392,7 +392,7 @@ class ContractService:
         kind: str = "contract",  # contract_lifecycle: 'renewal' (of `original_id`) is drafted here too
         original_id: int | None = None,
     ) -> tuple[LabourContract, Drafted]:
-        org = s.get(Organisation, employer_id)
+        org = _employer(s, employer_id)
         worker = s.get(User, worker_user_id)
         if org is None:
             raise NotFoundError("organisation", employer_id)
@@ -400,6 +400,7 @@ class ContractService:
             raise ValidationError(
                 "劳动者账号不存在", [FieldProblem("/worker_user_id", "须为已实名注册的劳动者账号")]
             )
+        s.info.setdefault(_PHONES, {})[worker.id] = worker.phone  # for the texts of this transaction
         merged = apply_defaults(clauses, template.content.get("defaults") or {})
         self._bind_parties(merged, org, worker)
         checked = check_clauses(
@@ -1094,7 +1095,10 @@ class ContractService:
 
     @staticmethod
     def _phone_of(s: Session, user_id: int) -> str | None:
-        return s.execute(select(User.phone).where(User.id == user_id)).scalar_one_or_none()
+        phones: dict[int, str | None] = s.info.setdefault(_PHONES, {})
+        if user_id not in phones:
+            phones[user_id] = s.execute(select(User.phone).where(User.id == user_id)).scalar_one_or_none()
+        return phones[user_id]
 
     def _current(self, contract: LabourContract) -> bytes:
         return self.store.get(Bucket.WORKING, contract.current_sha256)
@@ -1130,6 +1134,19 @@ class ContractService:
 
 
 _LOCKED_CONTRACTS = "laborcase.locked_labour_contracts"  # session.info: id -> row locked in this transaction
+
+
+_PHONES = "laborcase.worker_phones"  # session.info: user id -> phone, read once per transaction
+_EMPLOYERS = "laborcase.employers"  # session.info: organisation id -> row, held for the transaction
+
+
+def _employer(s: Session, organisation_id: int) -> Organisation | None:
+    """The employer's row, loaded once per transaction and held: the session's identity map
+    holds rows only while something else does, so a bulk send read it again for every row."""
+    held: dict[int, Organisation | None] = s.info.setdefault(_EMPLOYERS, {})
+    if organisation_id not in held:
+        held[organisation_id] = s.get(Organisation, organisation_id)
+    return held[organisation_id]
 
 
 def _hold_lock(s: Session, contract: LabourContract) -> None:

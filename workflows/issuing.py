@@ -25,7 +25,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from workflows.access import require_case_access
@@ -150,6 +150,15 @@ def _stored_file(
     s.add(file)
     s.flush()
     return file
+
+
+def _outbox_job(document_id: int) -> Any:
+    """UPDATE of the outbox job that issues the document (one statement, no read first)."""
+    return (
+        update(OutboxMessage)
+        .where(OutboxMessage.idempotency_key == f"{OUTBOX_KIND}:{document_id}")
+        .execution_options(synchronize_session=False)
+    )
 
 
 def archival_key(document_id: int) -> str:
@@ -405,10 +414,7 @@ class IssuingService:
             file = _stored_file(s, doc, obj, f"document:{kind.key}", f"{kind.title}-{doc.number}.pdf", now)
             doc.state, doc.issued_at, doc.sha256, doc.pages = "issued", now, obj.sha256, pages
             doc.stored_file_id, doc.attempts, doc.last_error = file.id, doc.attempts + 1, None
-            for msg in s.execute(
-                select(OutboxMessage).where(OutboxMessage.idempotency_key == f"{OUTBOX_KIND}:{doc.id}")
-            ).scalars():
-                msg.state, msg.done_at = "done", now
+            s.execute(_outbox_job(doc.id).values(state="done", done_at=now))
             case.updated_at = now
             append_case_events(
                 s,
@@ -436,10 +442,7 @@ class IssuingService:
             doc.attempts += 1
             doc.last_error = f"{type(exc).__name__}: {exc}"[:2000]
             retry_at = now + timedelta(seconds=min(5 * 2 ** (doc.attempts - 1), 3600))
-            for msg in s.execute(
-                select(OutboxMessage).where(OutboxMessage.idempotency_key == f"{OUTBOX_KIND}:{doc.id}")
-            ).scalars():
-                msg.available_at, msg.last_error = retry_at, doc.last_error
+            s.execute(_outbox_job(doc.id).values(available_at=retry_at, last_error=doc.last_error))
 
     def retry(self, actor: Actor, document_id: int) -> IssuedDocumentView:
         """Complete a pending document now, for staff who may change its case."""

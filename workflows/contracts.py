@@ -575,10 +575,10 @@ class ContractService:
     ) -> CodeSent:
         """Send the worker a one-time code to the phone of the account."""
         with self.db.transaction() as s:
-            contract, phone = self._with_worker_phone(s, contract_id)
+            contract, worker = self._with_worker(s, contract_id)
             self._as_worker(actor, contract)
             self._require(contract, self._worker_may_sign_in(contract), "签名")
-            phone = self._require_phone(phone)
+            phone = self._require_phone(worker.phone)
         return self.phone_codes.request_phone_code(phone, CONTRACT_SIGNING, client.ip)
 
     def verify_worker_identity(
@@ -586,17 +586,14 @@ class ContractService:
     ) -> None:
         """Check the worker's identity for this contract and record the check as evidence."""
         with self.db.transaction() as s:
-            contract, phone = self._with_worker_phone(s, contract_id)
+            contract, user = self._with_worker(s, contract_id)
             self._as_worker(actor, contract)
             self._require(contract, self._worker_may_sign_in(contract), "核验身份")
-            phone = self._require_phone(phone)
+            phone = self._require_phone(user.phone)
         challenge_id = self.phone_codes.verify_phone_code(phone, code, CONTRACT_SIGNING)
         with self.db.transaction() as s:
             contract = self._locked(s, contract_id)
             self._require(contract, self._worker_may_sign_in(contract), "核验身份")
-            user = s.execute(
-                select(User.id, User.display_name, User.resident_id).where(User.id == contract.worker_user_id)
-            ).one()
             named = contract.clauses["worker"]
             if (
                 not user.resident_id
@@ -608,7 +605,7 @@ class ContractService:
             identity = {
                 "method": IDENTITY_METHOD,
                 "verified_at": now.isoformat(),
-                "user_id": user.id,
+                "user_id": contract.worker_user_id,
                 "name": user.display_name,
                 "resident_id_masked": mask_resident_id(user.resident_id),
                 "phone_masked": mask_phone(phone),
@@ -1074,16 +1071,17 @@ class ContractService:
             raise ContractStateError(contract.id, contract.state, action)
 
     @staticmethod
-    def _with_worker_phone(s: Session, contract_id: int) -> tuple[LabourContract, str | None]:
-        """The contract and its worker's phone, in one query."""
+    def _with_worker(s: Session, contract_id: int) -> tuple[LabourContract, Any]:
+        """The contract and its worker's phone, name and resident ID (`.phone`, `.display_name`,
+        `.resident_id`), in one query."""
         row = s.execute(
-            select(LabourContract, User.phone)
+            select(LabourContract, User.phone, User.display_name, User.resident_id)
             .outerjoin(User, User.id == LabourContract.worker_user_id)
             .where(LabourContract.id == contract_id)
         ).one_or_none()
         if row is None:
             raise NotFoundError("labour contract", contract_id)
-        return row[0], row[1]
+        return row[0], row
 
     @staticmethod
     def _require_phone(phone: str | None) -> str:

@@ -208,6 +208,16 @@ class _ChainHead:
     head: str
 
 
+def hold_chain_head(session: Session, row: AuditChainHead) -> None:
+    """Adopt the head row of a chain that the caller read locked (e.g. in one query with the
+    record the chain belongs to), so the chain's next event in this transaction does not read
+    and lock it again."""
+    heads: dict[str, _ChainHead] = session.info.setdefault(_CHAIN_HEADS, {})
+    current = heads.get(row.chain)
+    if current is None or current.row not in session:
+        heads[row.chain] = _ChainHead(row, row.seq, row.head)
+
+
 def append_chain_event(
     session: Session,
     chain: str,

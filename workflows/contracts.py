@@ -45,7 +45,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, SessionTransaction
 
-from workflows.audit import Actor, append_chain_event
+from workflows.audit import Actor, append_chain_event, hold_chain_head
 from workflows.cases import CaseNumber, new_case_row, start_process
 from workflows.contract_clauses import apply_defaults, check_clauses
 from workflows.db import Database
@@ -61,6 +61,7 @@ from workflows.errors import (
 )
 from workflows.minimum_wages import MinimumWages
 from workflows.models import (
+    AuditChainHead,
     AuditEvent,
     Case,
     HumanTask,
@@ -1122,11 +1123,23 @@ class ContractService:
         held = locked.get(contract_id)
         if held is not None and held[1].is_active and held[0] in s:  # a savepoint rolled back: lock again
             return held[0]
-        contract = s.execute(
-            select(LabourContract).where(LabourContract.id == contract_id).with_for_update()
-        ).scalar_one_or_none()
-        if contract is None:
-            raise NotFoundError("labour contract", contract_id)
+        # the contract's row and its audit chain's head, locked in one statement (in this order,
+        # as every writer of the contract takes them); a contract has its head from its draft on
+        row = s.execute(
+            select(LabourContract, AuditChainHead)
+            .join(AuditChainHead, AuditChainHead.chain == chain_of_contract(contract_id))
+            .where(LabourContract.id == contract_id)
+            .with_for_update()
+        ).one_or_none()
+        if row is None:
+            contract = s.execute(
+                select(LabourContract).where(LabourContract.id == contract_id).with_for_update()
+            ).scalar_one_or_none()
+            if contract is None:
+                raise NotFoundError("labour contract", contract_id)
+        else:
+            contract, head = row
+            hold_chain_head(s, head)
         _hold_lock(s, contract)
         return contract
 

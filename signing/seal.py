@@ -14,7 +14,8 @@ import asyncio
 import io
 import logging
 import threading
-from collections.abc import Coroutine, Mapping
+from collections.abc import Coroutine, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
@@ -34,6 +35,7 @@ from pyhanko.sign.signers.pdf_signer import (
 from pyhanko.sign.timestamps import HTTPTimeStamper, TimeStamper
 from pyhanko.sign.timestamps.common_utils import TimestampRequestError
 from pyhanko.stamp import BaseStampStyle
+from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.errors import PathBuildingError, PathValidationError
 from pyhanko_certvalidator.fetchers.aiohttp_fetchers.util import LazySession
 
@@ -251,14 +253,12 @@ class SealingService:
         after their certificates expire.  Signatures already in the file stay valid; a document
         that already reached B-LTA gets a further archive timestamp (renewal).
         """
-        if self.trust is None:
-            raise SealingError("archival copies need trust settings to gather validation data")
+        context = self._validation_context("archival copies")
         writer = _open_for_signing(pdf)
         signatures = writer.prev.embedded_regular_signatures
         if not signatures:
             raise DocumentRejectedError("文件没有签章，无法归档 / the PDF carries no signature to keep")
         timestamper = self._timestamper()
-        context = self.trust.validation_context(revocation_mode="hard-fail")
 
         async def upgrade() -> bytes:
             paths = []
@@ -278,18 +278,8 @@ class SealingService:
             )
             return output.getvalue()
 
-        from pyhanko.sign._session_scope import run_and_release
-
-        try:
-            return self._run(run_and_release(upgrade(), context))
-        except TimestampRequestError as e:
-            raise SealingError(f"the timestamp authority did not answer: {e}") from e
-        except (PathBuildingError, PathValidationError) as e:
-            raise SealingError(f"cannot gather validation data for the archival copy: {e}") from e
-        except (DocumentRejectedError, SealingError):
-            raise
-        except Exception as e:
-            raise SealingError(f"archiving failed: {type(e).__name__}: {e}") from e
+        with _pyhanko_errors("archiving"):
+            return self._run(upgrade(), context)
 
     # -- the work --------------------------------------------------------------------------
 
@@ -323,11 +313,23 @@ class SealingService:
                 self._threads.append(state)
         return state
 
-    def _run(self, coro: Coroutine[Any, Any, T]) -> T:
+    def _run(self, coro: Coroutine[Any, Any, T], validation_context: ValidationContext | None = None) -> T:
+        """Run `coro` on this thread's event loop; with a validation context, release its
+        fetchers' sessions afterwards (pyHanko's session scope)."""
         state = self._state()
         if state.runner is None:
             state.runner = asyncio.Runner()
+        if validation_context is not None:
+            from pyhanko.sign._session_scope import run_and_release
+
+            coro = run_and_release(coro, validation_context)
         return state.runner.run(coro)
+
+    def _validation_context(self, purpose: str) -> ValidationContext:
+        """Where validation data for B-LTA comes from (CRLs checked hard: no data, no seal)."""
+        if self.trust is None:
+            raise SealingError(f"{purpose} need trust settings to gather validation data")
+        return self.trust.validation_context(revocation_mode="hard-fail")
 
     def _sign(
         self,
@@ -347,11 +349,7 @@ class SealingService:
     ) -> bytes:
         level = SealLevel(level)
         timestamper = self._timestamper() if level in (SealLevel.B_T, SealLevel.B_LTA) else None
-        validation_context = None
-        if level is SealLevel.B_LTA:
-            if self.trust is None:
-                raise SealingError("B-LTA seals need trust settings to gather validation data")
-            validation_context = self.trust.validation_context(revocation_mode="hard-fail")
+        validation_context = self._validation_context("B-LTA seals") if level is SealLevel.B_LTA else None
         meta = PdfSignatureMetadata(
             field_name=field_name,
             md_algorithm=self.md_algorithm,
@@ -376,32 +374,20 @@ class SealingService:
             if attempt:
                 writer = _SignatureRevisionWriter(io.BytesIO(pdf), strict=False)
             output = io.BytesIO()
-            try:
-                coro = pdf_signer.async_sign_pdf(
-                    writer, existing_fields_only=not new_field, bytes_reserved=reserve, output=output
-                )
-                if validation_context is not None:
-                    from pyhanko.sign._session_scope import run_and_release
-
-                    self._run(run_and_release(coro, validation_context))
-                else:
-                    self._run(coro)
-                return output.getvalue()
-            except SigningError as e:
-                if "larger than expected" in str(e) and attempt == 0:
-                    reserve *= 2  # an unusually large TSA answer or chain: once more with room
-                    continue
-                raise SealingError(f"signing failed: {e}") from e
-            except TimestampRequestError as e:
-                raise SealingError(f"the timestamp authority did not answer: {e}") from e
-            except (PathBuildingError, PathValidationError) as e:
-                raise SealingError(f"cannot gather validation data for B-LTA: {e}") from e
-            except PdfReadError as e:
-                raise DocumentRejectedError(f"文件无法签章 / the PDF cannot be signed: {e}") from e
-            except (DocumentRejectedError, SealingError):
-                raise
-            except Exception as e:  # e.g. a TSA's rejection, which asn1crypto fails to parse
-                raise SealingError(f"signing failed: {type(e).__name__}: {e}") from e
+            with _pyhanko_errors("signing"):
+                try:
+                    self._run(
+                        pdf_signer.async_sign_pdf(
+                            writer, existing_fields_only=not new_field, bytes_reserved=reserve, output=output
+                        ),
+                        validation_context,
+                    )
+                    return output.getvalue()
+                except SigningError as e:
+                    if "larger than expected" in str(e) and attempt == 0:
+                        reserve *= 2  # an unusually large TSA answer or chain: once more with room
+                        continue
+                    raise SealingError(f"signing failed: {e}") from e
         raise AssertionError("unreachable")
 
     def close(self) -> None:
@@ -450,6 +436,23 @@ def _empty_signature_fields(reader: PdfFileReader) -> dict[str, tuple[float, flo
                 size = (abs(x2 - x1), abs(y2 - y1))
         found[str(name)] = size
     return found
+
+
+@contextmanager
+def _pyhanko_errors(operation: str) -> Iterator[None]:
+    """pyHanko's errors, and whatever its helpers raise, as ours: `operation` names what failed."""
+    try:
+        yield
+    except TimestampRequestError as e:
+        raise SealingError(f"the timestamp authority did not answer: {e}") from e
+    except (PathBuildingError, PathValidationError) as e:
+        raise SealingError(f"cannot gather validation data: {e}") from e
+    except PdfReadError as e:
+        raise DocumentRejectedError(f"文件无法签章 / the PDF cannot be signed: {e}") from e
+    except (DocumentRejectedError, SealingError):
+        raise
+    except Exception as e:  # e.g. a TSA's rejection, which asn1crypto fails to parse
+        raise SealingError(f"{operation} failed: {type(e).__name__}: {e}") from e
 
 
 class _SignatureRevisionWriter(IncrementalPdfFileWriter):

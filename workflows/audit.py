@@ -251,7 +251,8 @@ def append_chain_event(
         if row is None:
             row = AuditChainHead(chain=chain, seq=0, head="")
             session.add(row)
-        current = heads[chain] = _ChainHead(row, row.seq, row.head)
+        hold_chain_head(session, row)
+        current = heads[chain]
     at = at or datetime.now(UTC)
     seq = current.seq + 1
     b, a = canonical(before), canonical(after)

@@ -593,7 +593,7 @@ class ContractService:
             phone = self._require_phone(user.phone)
         challenge_id = self.phone_codes.verify_phone_code(phone, code, CONTRACT_SIGNING)
         with self.db.transaction() as s:
-            contract = self._locked(s, contract_id)
+            contract = self._locked(s, contract_id, case_unused=True)
             self._require(contract, self._worker_may_sign_in(contract), "核验身份")
             named = contract.clauses["worker"]
             if (
@@ -756,16 +756,20 @@ class ContractService:
         self.runtime.save(s, case, definition, run, actor, closed_as=contract.state)
 
     def _process(self, s: Session, contract: LabourContract) -> tuple[Case, LoadedDefinition, Run]:
-        case = s.execute(select(Case).where(Case.id == contract.case_id).with_for_update()).scalar_one()
+        assert contract.case_id is not None
+        case = _held_case(s, contract.case_id)
+        if case is None:
+            case = s.execute(select(Case).where(Case.id == contract.case_id).with_for_update()).scalar_one()
         definition = self.definitions.get(s, case.definition_id)
         return case, definition, self.runtime.load(s, case, definition)
 
-    def _contract_of(self, s: Session, data: Mapping[str, Any]) -> LabourContract:
-        return self._locked(s, int(data["contract_id"]))
+    def _contract_of(self, s: Session, case: Case, data: Mapping[str, Any]) -> LabourContract:
+        """The contract of an effect of its signing process (whose caller holds `case`)."""
+        return self._locked(s, int(data["contract_id"]), case)
 
     def _on_sent(self, s: Session, case: Case, data: Mapping[str, Any], actor: Actor) -> None:
         """Tell the worker the process, how to view and download, and that it is free (指引 §3)."""
-        contract = self._contract_of(s, data)
+        contract = self._contract_of(s, case, data)
         if contract.signing_order == EMPLOYER_ONLY:
             return  # nothing for the worker to sign: told when it is issued
         if contract.kind == "contract":
@@ -779,7 +783,7 @@ class ContractService:
         self._notify_worker(s, contract, "sent", text)
 
     def _on_remind(self, s: Session, case: Case, data: Mapping[str, Any], actor: Actor) -> None:
-        contract = self._contract_of(s, data)
+        contract = self._contract_of(s, case, data)
         if contract.state not in OPEN_STATES:
             return
         due = _aware(contract.due_at).astimezone(self.zone).strftime("%Y-%m-%d %H:%M")
@@ -793,7 +797,7 @@ class ContractService:
         self._event(s, contract, actor, "reminded", self.clock(), ClientInfo(), due_at=contract.due_at)
 
     def _on_expire(self, s: Session, case: Case, data: Mapping[str, Any], actor: Actor) -> None:
-        contract = self._contract_of(s, data)
+        contract = self._contract_of(s, case, data)
         if contract.state not in OPEN_STATES:
             return
         now, previous = self.clock(), contract.state
@@ -810,7 +814,7 @@ class ContractService:
         )
 
     def _on_conclude(self, s: Session, case: Case, data: Mapping[str, Any], actor: Actor) -> None:
-        contract = self._contract_of(s, data)
+        contract = self._contract_of(s, case, data)
         step = getattr(self._step, "current", None)
         if step is not None and step[0] == contract.current_sha256:
             pdf, client = step[1], step[2]
@@ -1115,14 +1119,26 @@ class ContractService:
         return contract
 
     @staticmethod
-    def _locked(s: Session, contract_id: int) -> LabourContract:
-        """The contract, row-locked for this transaction (locked once: effects of the signing
-        process run in the transaction of the step that already holds the lock)."""
+    def _locked(
+        s: Session, contract_id: int, case: Case | None = None, *, case_unused: bool = False
+    ) -> LabourContract:
+        """The contract, row-locked for this transaction, after its signing case (locked once:
+        effects of the signing process run in the transaction of the step that already holds both).
+
+        Every writer that takes both takes the case first, as the timer worker does (it holds
+        the case when an effect asks for the contract): the other order could deadlock with it.
+        `case` is the contract's case when the caller already holds its lock; `case_unused` says
+        the transaction will not touch the case, so it needs only the contract."""
         locked: dict[int, tuple[LabourContract, SessionTransaction]]
         locked = s.info.setdefault(_LOCKED_CONTRACTS, {})
         held = locked.get(contract_id)
         if held is not None and held[1].is_active and held[0] in s:  # a savepoint rolled back: lock again
             return held[0]
+        if case is None and not case_unused:
+            case_of_contract = select(LabourContract.case_id).where(LabourContract.id == contract_id)
+            case = s.execute(
+                select(Case).where(Case.id == case_of_contract.scalar_subquery()).with_for_update()
+            ).scalar_one_or_none()
         # the contract's row and its audit chain's head, locked in one statement (in this order,
         # as every writer of the contract takes them); a contract has its head from its draft on
         row = s.execute(
@@ -1140,11 +1156,16 @@ class ContractService:
         else:
             contract, head = row
             hold_chain_head(s, head)
-        _hold_lock(s, contract)
+        if case is None and contract.case_id is not None and not case_unused:
+            # sent while this transaction waited for the draft's lock: its case is new, and no
+            # timer of it can be due yet, so nobody holds the case and waits for the contract
+            case = s.execute(select(Case).where(Case.id == contract.case_id).with_for_update()).scalar_one()
+        _hold_lock(s, contract, case)
         return contract
 
 
 _LOCKED_CONTRACTS = "laborcase.locked_labour_contracts"  # session.info: id -> row locked in this transaction
+_LOCKED_CASES = "laborcase.locked_contract_cases"  # session.info: id -> signing case locked with its contract
 
 
 _PHONES = "laborcase.worker_phones"  # session.info: user id -> phone, read once per transaction
@@ -1160,11 +1181,22 @@ def _employer(s: Session, organisation_id: int) -> Organisation | None:
     return held[organisation_id]
 
 
-def _hold_lock(s: Session, contract: LabourContract) -> None:
-    """Note that this transaction (or its current savepoint) holds `contract`'s row lock."""
+def _hold_lock(s: Session, contract: LabourContract, case: Case | None = None) -> None:
+    """Note that this transaction (or its current savepoint) holds `contract`'s row lock (and
+    its case's, when given)."""
     transaction = s.get_nested_transaction() or s.get_transaction()
     assert transaction is not None
     s.info.setdefault(_LOCKED_CONTRACTS, {})[contract.id] = (contract, transaction)
+    if case is not None:
+        s.info.setdefault(_LOCKED_CASES, {})[case.id] = (case, transaction)
+
+
+def _held_case(s: Session, case_id: int) -> Case | None:
+    """The case whose row this transaction locked with its contract, if it still holds it."""
+    held: tuple[Case, SessionTransaction] | None = s.info.get(_LOCKED_CASES, {}).get(case_id)
+    if held is not None and held[1].is_active and held[0] in s:
+        return held[0]
+    return None
 
 
 def document_name(contract: LabourContract) -> str:

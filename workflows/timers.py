@@ -1,11 +1,12 @@
 """The timer worker: fire due timer events, each exactly once, whatever dies meanwhile.
 
-Waiting timers are rows with a due time.  A worker claims one due row at a
-time with `FOR UPDATE SKIP LOCKED` (PostgreSQL), locks its case, lets the
-engine fire it and saves the case — the timer row flips to `fired` in the same
-transaction.  A worker killed at any point leaves an uncommitted transaction
-that the database rolls back, so the row is still `waiting` and another worker
-takes it.  On SQLite (embedded default, one worker) BEGIN IMMEDIATE serialises.
+Waiting timers are rows with a due time.  A worker claims one due row and its
+case at a time with `FOR UPDATE SKIP LOCKED` (PostgreSQL; a timer whose case is
+busy waits for the next poll), lets the engine fire it and saves the case — the
+timer row flips to `fired` in the same transaction.  A worker killed at any point
+leaves an uncommitted transaction that the database rolls back, so the row is
+still `waiting` and another worker takes it.  On SQLite (embedded default, one
+worker) BEGIN IMMEDIATE serialises.
 """
 
 from __future__ import annotations
@@ -55,17 +56,22 @@ class TimerService:
         claimed: list[int] = []
         try:
             with self.db.transaction() as s:
-                timer = s.execute(
-                    select(Timer)
+                # the timer and its case, locked together, skipping any either of which somebody
+                # holds: a worker never waits for a case while holding its timer, so it cannot
+                # deadlock with a step that holds the case and stops the timer (nor with anything
+                # that locks a case before a row that the timer's effects lock after it)
+                row = s.execute(
+                    select(Timer, Case)
+                    .join(Case, Case.id == Timer.case_id)
                     .where(Timer.state == "waiting", Timer.due_at <= now)
                     .order_by(Timer.due_at, Timer.id)
                     .limit(1)
                     .with_for_update(skip_locked=True)
-                ).scalar_one_or_none()
-                if timer is None:
+                ).one_or_none()
+                if row is None:
                     return None
+                timer, case = row
                 claimed.append(timer.id)
-                case = s.execute(select(Case).where(Case.id == timer.case_id).with_for_update()).scalar_one()
                 definition = self.definitions.get(s, case.definition_id)
                 run = self.runtime.load(s, case, definition)
                 if not run.fire_timer(timer.task_id):

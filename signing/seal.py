@@ -250,14 +250,18 @@ class SealingService:
         The update holds the validation data of every signature in the file (certificate
         chains and CRLs of the signers and of their signature timestamps, and of the TSA) in the
         DSS, then a document timestamp over the whole file: the signatures stay verifiable
-        after their certificates expire.  Signatures already in the file stay valid; a document
-        that already reached B-LTA gets a further archive timestamp (renewal).
+        after their certificates expire.  Signatures already in the file stay valid.
+
+        A document that already reached B-LTA is renewed: the validation data of its newest
+        archive timestamp joins the DSS (fresh CRLs: it was not revoked before now), and a
+        further archive timestamp covers them — see `archive_expiry` for when.
         """
         context = self._validation_context("archival copies")
         writer = _open_for_signing(pdf)
         signatures = writer.prev.embedded_regular_signatures
         if not signatures:
             raise DocumentRejectedError("文件没有签章，无法归档 / the PDF carries no signature to keep")
+        signatures = [*signatures, *writer.prev.embedded_timestamp_signatures[-1:]]
         timestamper = self._timestamper()
 
         async def upgrade() -> bytes:
@@ -280,6 +284,20 @@ class SealingService:
 
         with _pyhanko_errors("archiving"):
             return self._run(upgrade(), context)
+
+    @staticmethod
+    def archive_expiry(pdf: bytes) -> datetime:
+        """When the newest archive timestamp of B-LTA `pdf` stops proving anything on its own:
+        the end of its TSA certificate.  Renew the copy (`archival_copy` again) before then."""
+        try:
+            timestamps = PdfFileReader(io.BytesIO(pdf), strict=False).embedded_timestamp_signatures
+            certificate = timestamps[-1].signer_cert if timestamps else None
+        except Exception as e:  # PdfReadError, or whatever else a damaged file provokes in the parser
+            raise DocumentRejectedError(f"PDF 文件已损坏 / the PDF is corrupt: {e}") from e
+        if certificate is None:
+            raise DocumentRejectedError("文件没有归档时间戳 / the PDF carries no archive timestamp")
+        expiry: datetime = certificate.not_valid_after
+        return expiry
 
     # -- the work --------------------------------------------------------------------------
 

@@ -251,6 +251,7 @@ def worker(poll: float) -> None:
         poll_seconds=poll,
         should_stop=stop.is_set,
         issuing=system.issuing,
+        archival=system.archival,
         notifications=system.notifications,
         idempotency=system.idempotency,
         batches=system.contract_batches,

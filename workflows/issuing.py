@@ -72,7 +72,7 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def _as_utc(at: datetime) -> datetime:
+def as_utc(at: datetime) -> datetime:
     """SQLite hands back naive UTC datetimes; PostgreSQL aware ones."""
     return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
 
@@ -140,7 +140,7 @@ def archive_key(document_id: int) -> str:
     return f"issued/{document_id:012d}.pdf"
 
 
-def _stored_file(
+def stored_file_row(
     s: Session, doc: IssuedDocument, obj: StoredObject, kind: str, filename: str, now: datetime
 ) -> StoredFile:
     """The stored-file row of one of a document's PDFs (flushed: its id is needed)."""
@@ -161,12 +161,37 @@ def _outbox_job(document_id: int) -> Any:
     )
 
 
-def archival_key(document_id: int) -> str:
-    """Where a document's archival copy (B-LTA) lives: fixed by its id, like `archive_key`."""
-    return f"archival/{document_id:012d}.pdf"
+def put_once(
+    store: DocumentStore, key: str, pdf: bytes, retention: Retention, metadata: Mapping[str, str]
+) -> StoredObject:
+    """Store `pdf` locked under its fixed key in the archive; a racing worker's copy, if first,
+    is kept (nothing is ever overwritten)."""
+    try:
+        return store.put(
+            Bucket.ARCHIVE,
+            pdf,
+            content_type="application/pdf",
+            key=key,
+            retention=retention,
+            metadata=metadata,
+        )
+    except StorageError:
+        existing = stored_once(store, key)
+        if existing is None:
+            raise
+        return existing[0]
 
 
-def _retention(kind: DocumentKind, start: datetime) -> Retention:
+def stored_once(store: DocumentStore, key: str) -> tuple[StoredObject, bytes] | None:
+    """What an earlier attempt stored under `key` in the archive (its SHA-256 checked), if any."""
+    try:
+        obj = store.stat(Bucket.ARCHIVE, key)
+    except ObjectNotFoundError:
+        return None
+    return obj, store.get(Bucket.ARCHIVE, key, obj.version_id)
+
+
+def retention_of(kind: DocumentKind, start: datetime) -> Retention:
     """Locked for the kind's retention period (in years, leap days included) from `start`."""
     years = kind.retention_years
     return Retention(start + timedelta(days=365 * years + years // 4))
@@ -306,7 +331,7 @@ class IssuingService:
             "case_title": case.title,
             "issuer": org.name if org else "",
             # the case is opened when the application is received (online filing or registration)
-            "application_received_on": _as_utc(case.created_at).astimezone(self.tz).date().isoformat(),
+            "application_received_on": as_utc(case.created_at).astimezone(self.tz).date().isoformat(),
             "parties": [{"role": p.role, "name": p.name} for p in parties.scalars()],
             "claims": [
                 {
@@ -369,34 +394,11 @@ class IssuingService:
         rendered = self.renderer.render(kind.key, data)
         sealed = self.sealer.seal(rendered.pdf, rendered.seal_position, level)
         metadata = {"document-id": str(document_id), "pages": str(rendered.pages)}
-        return self._put_once(key, sealed, _retention(kind, self.clock()), metadata), rendered.pages
-
-    def _put_once(
-        self, key: str, pdf: bytes, retention: Retention, metadata: Mapping[str, str]
-    ) -> StoredObject:
-        """Store `pdf` under its fixed archive key; a racing worker's copy, if first, is kept."""
-        try:
-            return self.store.put(
-                Bucket.ARCHIVE,
-                pdf,
-                content_type="application/pdf",
-                key=key,
-                retention=retention,
-                metadata=metadata,
-            )
-        except StorageError:
-            existing = self._stored(key)
-            if existing is None:
-                raise
-            return existing[0]
+        return put_once(self.store, key, sealed, retention_of(kind, self.clock()), metadata), rendered.pages
 
     def _stored(self, key: str) -> tuple[StoredObject, int] | None:
-        try:
-            obj = self.store.stat(Bucket.ARCHIVE, key)
-        except ObjectNotFoundError:
-            return None
-        self.store.get(Bucket.ARCHIVE, key, obj.version_id)  # verifies its SHA-256
-        return obj, int(obj.metadata.get("pages", "0") or 0)
+        found = stored_once(self.store, key)
+        return None if found is None else (found[0], int(found[0].metadata.get("pages", "0") or 0))
 
     def _record_issued(
         self, document_id: int, kind: DocumentKind, stored: tuple[StoredObject, int]
@@ -411,7 +413,7 @@ class IssuingService:
                 return _view(doc)
             case = s.get(Case, doc.case_id, with_for_update=True)
             assert case is not None
-            file = _stored_file(s, doc, obj, f"document:{kind.key}", f"{kind.title}-{doc.number}.pdf", now)
+            file = stored_file_row(s, doc, obj, f"document:{kind.key}", f"{kind.title}-{doc.number}.pdf", now)
             doc.state, doc.issued_at, doc.sha256, doc.pages = "issued", now, obj.sha256, pages
             doc.stored_file_id, doc.attempts, doc.last_error = file.id, doc.attempts + 1, None
             s.execute(_outbox_job(doc.id).values(state="done", done_at=now))
@@ -497,93 +499,6 @@ class IssuingService:
             except LaborcaseError:
                 log.warning("issuing document %s failed; it will be retried", document_id, exc_info=True)
         return issued
-
-    # -- archival copies (归档) --------------------------------------------------------------
-
-    def archive_closed(self, limit: int | None = None) -> int:
-        """Make the archival copy of every issued document of a closed case that lacks one.
-
-        Run by the worker's sweep.  A document whose copy fails (e.g. the TSA does not answer)
-        is left for the next sweep; returns how many copies were made."""
-        made, failed = 0, set[int]()
-        while limit is None or made + len(failed) < limit:
-            document_id = self._next_to_archive(failed)
-            if document_id is None:
-                break
-            try:
-                if self.archive(document_id):
-                    made += 1
-            except LaborcaseError:
-                log.warning("archival copy of document %s failed; next sweep", document_id, exc_info=True)
-                failed.add(document_id)
-        return made
-
-    def _next_to_archive(self, skip: set[int]) -> int | None:
-        with self.db.transaction() as s:
-            stmt = (
-                select(IssuedDocument.id)
-                .join(Case, Case.id == IssuedDocument.case_id)
-                .where(
-                    Case.closed_at.is_not(None),
-                    IssuedDocument.stored_file_id.is_not(None),
-                    IssuedDocument.archival_file_id.is_(None),
-                )
-                .order_by(IssuedDocument.id)
-                .limit(1)
-            )
-            if skip:
-                stmt = stmt.where(IssuedDocument.id.not_in(skip))
-            return s.execute(stmt).scalar_one_or_none()
-
-    def archive(self, document_id: int) -> bool:
-        """Raise one issued document's sealed PDF to B-LTA and keep it beside the original, locked
-        for the same period; idempotent and race-safe like issuing.  False if it had a copy."""
-        with self.db.transaction() as s:
-            doc = s.get(IssuedDocument, document_id)
-            if doc is None:
-                raise NotFoundError("document", document_id)
-            if doc.archival_file_id is not None or doc.stored_file_id is None:
-                return False
-            original = s.get(StoredFile, doc.stored_file_id)
-            assert original is not None and doc.issued_at is not None
-            kind = kind_of(doc.document_type)
-            issued_at = _as_utc(doc.issued_at)
-            source = (Bucket(original.bucket), original.object_key, original.version_id)
-        key = archival_key(document_id)
-        existing = self._stored(key)
-        if existing is not None:  # an earlier attempt stored it and died before recording
-            obj = existing[0]
-        else:
-            copy = self.sealer.archival_copy(self.store.get(*source))  # the read checks its SHA-256
-            metadata = {"document-id": str(document_id), "archival-copy-of": original.sha256}
-            obj = self._put_once(key, copy, _retention(kind, issued_at), metadata)
-        now = self.clock()
-        with self.db.transaction() as s:
-            doc = s.get(IssuedDocument, document_id, with_for_update=True)
-            assert doc is not None
-            if doc.archival_file_id is not None:  # a racing worker recorded its copy first
-                return False
-            case = s.get(Case, doc.case_id, with_for_update=True)
-            assert case is not None
-            file = _stored_file(
-                s, doc, obj, f"archival:{kind.key}", f"{kind.title}-{doc.number}-归档.pdf", now
-            )
-            doc.archival_file_id, doc.archived_at = file.id, now
-            append_case_events(
-                s,
-                case,
-                SYSTEM,
-                [
-                    PendingEvent(
-                        "document.archived",
-                        f"document:{doc.id}",
-                        None,
-                        {"sha256": obj.sha256, "level": SealLevel.B_LTA.value, "copy_of": doc.sha256},
-                    )
-                ],
-                at=now,
-            )
-            return True
 
     # -- reading --------------------------------------------------------------------------
 

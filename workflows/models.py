@@ -542,6 +542,13 @@ class IssuedDocument(Base):
             postgresql_where=text("archival_file_id IS NULL AND stored_file_id IS NOT NULL"),
             sqlite_where=text("archival_file_id IS NULL AND stored_file_id IS NOT NULL"),
         ),
+        # the sweep for archival copies due for renewal (or never given a renewal date)
+        Index(
+            "ix_issued_document_archive_renewal",
+            "archive_renew_by",
+            postgresql_where=text("archival_file_id IS NOT NULL"),
+            sqlite_where=text("archival_file_id IS NOT NULL"),
+        ),
     )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("case_record.id"), index=True)
@@ -570,6 +577,11 @@ class IssuedDocument(Base):
     #: PDF), made once the case is closed and kept as long as the document
     archival_file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_file.id"))
     archived_at: Mapped[datetime | None]
+    #: when the archival copy is next renewed (a further archive timestamp): a margin before its
+    #: newest archive timestamp's TSA certificate ends; null until known
+    archive_renew_by: Mapped[datetime | None]
+    #: renewals so far: each is a new locked object (`archival_key(id, n)`); the old ones stay
+    archive_renewals: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 # ---------------------------------------------------------------------------

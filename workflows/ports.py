@@ -141,7 +141,13 @@ class Sealer(Protocol):
 
     def archival_copy(self, pdf: bytes) -> bytes:
         """`pdf` (sealed) raised to B-LTA for keeping: the validation data of its signatures and an
-        archive timestamp added by incremental update; its signatures stay valid."""
+        archive timestamp added by incremental update; its signatures stay valid.  A B-LTA `pdf`
+        gets a further archive timestamp over the validation data of its last one (renewal)."""
+        ...
+
+    def archive_expiry(self, pdf: bytes) -> datetime:
+        """When the newest archive timestamp of B-LTA `pdf` stops being verifiable (its TSA
+        certificate's end): the copy must be renewed before then."""
         ...
 
 

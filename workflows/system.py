@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from workflows.administration import Administration
+from workflows.archival import ArchivalService
 from workflows.audit import SYSTEM
 from workflows.briefings import BriefingService
 from workflows.case_messages import CaseMessageService
@@ -76,6 +77,7 @@ class System:
     oversight: OversightService
     idempotency: IdempotencyService  # replayable API requests (Idempotency-Key)
     issuing: IssuingService | None = None  # None until document adapters are wired in
+    archival: ArchivalService | None = None  # archival copies and their renewal (with issuing)
     evidence: EvidenceService | None = None  # None until a document store is wired in
     registration: RegistrationService | None = None  # None until an SMS sender is wired in
     contracts: ContractService | None = None  # None until contract adapters and SMS are wired in
@@ -191,6 +193,9 @@ def build_system(
         ratings=RatingService(db, clock),
         oversight=OversightService(db, clock, settings.due_soon_days),
         issuing=issuing,
+        archival=(
+            None if documents is None else ArchivalService(db, documents.sealer, documents.store, clock=clock)
+        ),
         evidence=evidence,
         registration=registration,
         contracts=contracts,

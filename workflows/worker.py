@@ -13,6 +13,7 @@ import logging
 import time
 from collections.abc import Callable
 
+from workflows.archival import ArchivalService
 from workflows.contract_batches import ContractBatchService
 from workflows.deadline_service import DeadlineService
 from workflows.errors import LaborcaseError
@@ -32,13 +33,14 @@ def run_worker(
     sweep_seconds: float = 300.0,
     should_stop: Callable[[], bool] = lambda: False,
     issuing: IssuingService | None = None,
+    archival: ArchivalService | None = None,
     notifications: NotificationService | None = None,
     batches: ContractBatchService | None = None,
     idempotency: IdempotencyService | None = None,
 ) -> None:
     """Loop until `should_stop()`: timers, pending documents (sealing, storing), rows of bulk
     sends and queued texts whenever due; every `sweep_seconds` the overdue sweep, the archival
-    copies of closed cases' documents and the purge of kept API responses."""
+    copies of closed cases' documents (and their renewal) and the purge of kept API responses."""
     log.info("worker %s started", timers.name)
     next_sweep = 0.0
     while not should_stop():
@@ -54,11 +56,11 @@ def run_worker(
                     idempotency.purge_expired()
                 except LaborcaseError:
                     log.exception("purging kept API responses failed; retrying at the next sweep")
-            if issuing is not None:
+            if archival is not None:
                 try:
-                    archived = issuing.archive_closed(limit=200)
-                    if archived:
-                        log.info("made %d archival copies of documents of closed cases", archived)
+                    archived, renewed = archival.sweep(limit=200)
+                    if archived or renewed:
+                        log.info("archival copies: %d made (closed cases), %d renewed", archived, renewed)
                 except LaborcaseError:
                     log.exception("archiving documents failed; retrying at the next sweep")
             next_sweep = time.monotonic() + sweep_seconds

@@ -9,23 +9,26 @@ import shutil
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 from flask.testing import FlaskClient
+from sqlalchemy import update
 
 from documents import Renderer, check_pdfa
 from documents.samples import sample, sample_issued_on
 from signing.config import Signing
 from tests.support import SECRET, People, fixture_system, make_people
 from web.app import create_app
+from workflows import archival
+from workflows.archival import ArchivalService, archival_key
 from workflows.cases import OpenCase, PartyInput
 from workflows.db import Database
 from workflows.document_kinds import KINDS
 from workflows.errors import DocumentRejectedError
-from workflows.issuing import archival_key
+from workflows.models import IssuedDocument
 from workflows.ports import Bucket, DocumentAdapters, DocumentStore
 from workflows.system import System, build_system
 
@@ -59,6 +62,17 @@ class Env:
 @pytest.fixture(params=["local", "s3"])
 def env(request: pytest.FixtureRequest, db: Database, tmp_path: Path, signing: Signing) -> Iterator[Env]:
     store: DocumentStore = request.getfixturevalue("local_store" if request.param == "local" else "s3_store")
+    yield _env(db, tmp_path, signing, store)
+
+
+@pytest.fixture
+def local_env(db: Database, tmp_path: Path, signing: Signing, local_store: DocumentStore) -> Env:
+    """On a fresh local store: the session's S3 buckets hold objects of earlier tests under the
+    same document ids (ids restart with every test's database)."""
+    return _env(db, tmp_path, signing, local_store)
+
+
+def _env(db: Database, tmp_path: Path, signing: Signing, store: DocumentStore) -> Env:
     base = fixture_system(db, tmp_path)
     adapters = DocumentAdapters(Renderer(), signing.sealer, store, signing.verifier, "https://lc.test/verify")
     system = build_system(base.settings, database=db, documents=adapters)
@@ -70,7 +84,7 @@ def env(request: pytest.FixtureRequest, db: Database, tmp_path: Path, signing: S
             parties=[PartyInput("applicant", "张晓珺"), PartyInput("respondent", "江城市星河电子科技公司")],
         ),
     )  # fmt: skip
-    yield Env(system, people, case.id)
+    return Env(system, people, case.id)
 
 
 def pdfsig(pdf: bytes, folder: Path, nss_db: str) -> str:
@@ -139,7 +153,7 @@ def test_closing_the_case_keeps_a_b_lta_archival_copy_that_pdfsig_and_pdfa_accep
     view = issuing.issue(env.people.clerk, env.case_id, "award_document", sample("award_document"))
     while tasks := env.system.cases.get_case(env.people.clerk, env.case_id).open_tasks:
         env.system.tasks.complete(env.people.clerk, tasks[0]["id"], {"again": False})
-    assert issuing.archive_closed() == 1
+    assert env.system.archival is not None and env.system.archival.archive_closed() == 1
     _, original = issuing.content(env.people.clerk, view.id)  # parties still get the B-T original
     copy = issuing.store.get(Bucket.ARCHIVE, archival_key(view.id))
     assert copy.startswith(original)  # incremental: the sealed bytes are untouched
@@ -157,6 +171,39 @@ def test_closing_the_case_keeps_a_b_lta_archival_copy_that_pdfsig_and_pdfa_accep
     assert "Dev TSA" in timestamp_part and "Total document signed" in timestamp_part, out
     stored = issuing.store.stat(Bucket.ARCHIVE, archival_key(view.id))
     assert stored.retain_until is not None and stored.retain_until.year >= datetime.now().year + 30
+
+
+def test_an_archival_copy_is_renewed_with_a_further_archive_timestamp_that_pdfsig_and_pdfa_accept(
+    local_env: Env, tmp_path: Path, nss_db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    env = local_env
+    issuing, archiving = env.system.issuing, env.system.archival
+    assert issuing is not None and archiving is not None
+    view = issuing.issue(env.people.clerk, env.case_id, "award_document", sample("award_document"))
+    while tasks := env.system.cases.get_case(env.people.clerk, env.case_id).open_tasks:
+        env.system.tasks.complete(env.people.clerk, tasks[0]["id"], {"again": False})
+    assert archiving.archive_closed() == 1
+    copy = issuing.store.get(Bucket.ARCHIVE, archival_key(view.id))
+    tsa_end = archiving.sealer.archive_expiry(copy)
+    # the dev TSA has one certificate: renewal by it extends nothing, and waits for its next one
+    later = ArchivalService(archiving.db, archiving.sealer, archiving.store, clock=lambda: tsa_end)
+    assert later.renew_due() == 0
+    # with no margin the same certificate outlasts the clock: a real renewal, by incremental update
+    monkeypatch.setattr(archival, "RENEWAL_MARGIN", timedelta(0))
+    at_the_end = ArchivalService(
+        archiving.db, archiving.sealer, archiving.store, clock=lambda: tsa_end - timedelta(days=1)
+    )
+    with archiving.db.transaction() as s:  # as if postponed to a day before the end
+        s.execute(update(IssuedDocument).values(archive_renew_by=tsa_end - timedelta(days=2)))
+    assert at_the_end.renew_due() == 1
+    renewed = issuing.store.get(Bucket.ARCHIVE, archival_key(view.id, 1))
+    assert renewed.startswith(copy) and renewed.count(b"/DocTimeStamp") == 2
+    report = issuing.verifier.verify(renewed)
+    assert report.valid and [s.level for s in report.signatures] == ["B-LTA"], report
+    assert check_pdfa(renewed).ok, check_pdfa(renewed).problems
+    out = pdfsig(renewed, tmp_path, nss_db)
+    assert "Signature Validation: Signature is Valid." in out.partition("Signature #2")[0], out
+    assert out.count("Dev TSA") >= 2 and "Signature #3" in out, out
 
 
 def test_bad_uploads_get_a_clear_answer(env: Env) -> None:

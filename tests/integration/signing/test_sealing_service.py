@@ -170,7 +170,7 @@ def test_a_contract_signed_by_both_parties_stays_pdfa_2b(
 
 
 def test_an_archival_copy_raises_a_b_t_seal_to_b_lta_and_can_be_renewed(
-    sealed: dict[SealLevel, bytes], sealer: SealingService, verifier: SignatureVerifier
+    sealed: dict[SealLevel, bytes], sealer: SealingService, verifier: SignatureVerifier, pki: DevPki
 ) -> None:
     original = sealed[SealLevel.B_T]
     copy = sealer.archival_copy(original)
@@ -178,9 +178,14 @@ def test_an_archival_copy_raises_a_b_t_seal_to_b_lta_and_can_be_renewed(
     report = verifier.verify(copy)
     assert report.valid and [s.level for s in report.signatures] == ["B-LTA"], report
     assert b"/DSS" in copy and b"/CRLs" in copy and copy.count(b"/DocTimeStamp") == 1
+    tsa_end = pki.tsa_credentials().certificate.not_valid_after
+    assert sealer.archive_expiry(copy) == tsa_end  # renew before the archive timestamp's TSA certificate ends
     renewed = sealer.archival_copy(copy)  # a further archive timestamp before the last one expires
     assert renewed.startswith(copy) and renewed.count(b"/DocTimeStamp") == 2
     assert verifier.verify(renewed).valid
+    assert sealer.archive_expiry(renewed) == tsa_end  # the same dev TSA: its certificate ends the same day
+    with pytest.raises(DocumentRejectedError, match="no archive timestamp"):
+        sealer.archive_expiry(original)  # B-T: signature timestamps only, no archive timestamp
 
 
 def test_an_archival_copy_needs_a_signed_pdf_and_trust_settings(

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -18,174 +16,19 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from tests.support import People, fixture_system, make_people
 from workflows.audit import verify as verify_audit
-from workflows.cases import OpenCase, PartyInput
 from workflows.db import Database
-from workflows.errors import (
-    ConflictError,
-    FieldProblem,
-    IntegrityCheckError,
-    NotFoundError,
-    ObjectNotFoundError,
-    PermissionDeniedError,
-    RetentionLockedError,
-    SealingError,
-    StorageUnavailableError,
-    ValidationError,
-)
-from workflows.issuing import IssuingService, archival_key, archive_key
+from workflows.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
+from workflows.issuing import archive_key
 from workflows.models import IssuedDocument, OutboxMessage, StoredFile
-from workflows.ports import (
-    Bucket,
-    RenderedDocument,
-    Retention,
-    SealLevel,
-    SealPosition,
-    StoredObject,
-    VerificationReport,
-)
-from workflows.system import System
-from workflows.worker import run_worker
+from workflows.ports import SealLevel
 
-# -- fakes of the ports ---------------------------------------------------------------------
-
-
-class FakeRenderer:
-    def __init__(self) -> None:
-        self.calls: list[tuple[str, dict[str, Any]]] = []
-
-    def validate(self, document_type: str, data: Mapping[str, Any]) -> None:
-        if "refuse" in data:
-            raise ValidationError("bad", [FieldProblem("/refuse", "not a field")])
-
-    def render(self, document_type: str, data: Mapping[str, Any]) -> RenderedDocument:
-        self.calls.append((document_type, dict(data)))
-        body = f"%PDF-1.7 {document_type} {data['document_number']} {data['case_number']}".encode()
-        return RenderedDocument(body, 2, SealPosition(1, 400, 100))
-
-
-class FakeSealer:
-    organisation = "某市劳动人事争议仲裁委员会"  # the commission of make_people's staff
-
-    def __init__(self) -> None:
-        self.fail_next = 0
-        self.count = 0
-        self.archived: list[bytes] = []
-        self.fail_archival = 0
-        self.lock = threading.Lock()
-
-    def seal(self, pdf: bytes, position: SealPosition | None, level: SealLevel = SealLevel.B_T) -> bytes:
-        with self.lock:
-            if self.fail_next:
-                self.fail_next -= 1
-                raise SealingError("TSA did not answer")
-            self.count += 1
-            return pdf + f" sealed {level} #{self.count}".encode()
-
-    def archival_copy(self, pdf: bytes) -> bytes:
-        with self.lock:
-            if self.fail_archival:
-                self.fail_archival -= 1
-                raise SealingError("TSA did not answer")
-            self.archived.append(pdf)
-            return pdf + b" B-LTA"
-
-
-@dataclass
-class FakeStore:
-    objects: dict[tuple[str, str], tuple[bytes, StoredObject]] = field(default_factory=dict)
-    down: bool = False
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def put(
-        self,
-        bucket: Bucket,
-        data: bytes,
-        *,
-        content_type: str,
-        key: str | None = None,
-        retention: Retention | None = None,
-        legal_hold: bool = False,
-        metadata: Mapping[str, str] | None = None,
-    ) -> StoredObject:
-        if self.down:
-            raise StorageUnavailableError("S3 unreachable")
-        digest = hashlib.sha256(data).hexdigest()
-        key = key or digest
-        with self.lock:
-            if (bucket, key) in self.objects:
-                old = self.objects[(bucket, key)][1]
-                if old.sha256 != digest:
-                    raise RetentionLockedError(bucket, key, "exists with other content")
-                return old
-            obj = StoredObject(
-                bucket, key, "v1", digest, len(data), content_type,
-                retention.until if retention else None, legal_hold, dict(metadata or {}),
-            )  # fmt: skip
-            self.objects[(bucket, key)] = (data, obj)
-            return obj
-
-    def get(self, bucket: Bucket, key: str, version_id: str | None = None) -> bytes:
-        if (bucket, key) not in self.objects:
-            raise ObjectNotFoundError(bucket, key)
-        data, obj = self.objects[(bucket, key)]
-        if hashlib.sha256(data).hexdigest() != obj.sha256:
-            raise IntegrityCheckError(bucket, key, obj.sha256, hashlib.sha256(data).hexdigest())
-        return data
-
-    def stat(self, bucket: Bucket, key: str, version_id: str | None = None) -> StoredObject:
-        if self.down:
-            raise StorageUnavailableError("S3 unreachable")
-        if (bucket, key) not in self.objects:
-            raise ObjectNotFoundError(bucket, key)
-        return self.objects[(bucket, key)][1]
-
-
-class FakeVerifier:
-    def verify(self, pdf: bytes) -> VerificationReport:
-        return VerificationReport(hashlib.sha256(pdf).hexdigest(), (), False, b"sealed" in pdf)
-
-    def check_fresh(self, pdf: bytes, field_names: Sequence[str]) -> VerificationReport:
-        return self.verify(pdf)
-
-
-# -- fixtures -------------------------------------------------------------------------------
-
-
-@dataclass
-class Env:
-    db: Database
-    people: People
-    service: IssuingService
-    renderer: FakeRenderer
-    sealer: FakeSealer
-    store: FakeStore
-    case_id: int
-    system: System
-
-    def close_case(self) -> None:
-        """Run the case's process to its end (the loop process: its tasks, not again)."""
-        while tasks := self.system.cases.get_case(self.people.clerk, self.case_id).open_tasks:
-            self.system.tasks.complete(self.people.clerk, tasks[0]["id"], {"again": False})
+from .issuing_fixtures import Env, build_env
 
 
 @pytest.fixture
-def env(db: Database, tmp_path: Path) -> Iterator[Env]:
-    system = fixture_system(db, tmp_path)
-    people = make_people(db)
-    case = system.cases.open_case(
-        people.clerk,
-        OpenCase(
-            "loop_process", "arbitration", "张三诉某公司", people.org_id,
-            parties=[PartyInput("applicant", "张三"), PartyInput("respondent", "某某有限公司")],
-        ),
-    )  # fmt: skip
-    renderer, sealer, store = FakeRenderer(), FakeSealer(), FakeStore()
-    service = IssuingService(
-        db, renderer, sealer, store, FakeVerifier(), verify_base_url="https://example.test/verify"
-    )  # type: ignore[arg-type]
-    yield Env(db, people, service, renderer, sealer, store, case.id, system)
+def env(db: Database, tmp_path: Path) -> Env:
+    return build_env(db, tmp_path)
 
 
 # -- tests ----------------------------------------------------------------------------------
@@ -335,89 +178,3 @@ def test_a_document_of_another_body_is_never_sealed_with_our_seal(env: Env) -> N
     doc = env.service.issue(env.people.clerk, env.case_id, "acceptance_notice")
     assert doc.state == "pending" and "no seal for" in (doc.last_error or "")
     assert env.sealer.count == 1
-
-
-# -- archival copies when the case closes ------------------------------------------------------
-
-
-def test_closing_a_case_makes_one_archival_copy_of_each_issued_document(env: Env) -> None:
-    award = env.service.issue(env.people.clerk, env.case_id, "award_document")
-    notice = env.service.issue(env.people.clerk, env.case_id, "hearing_notice")
-    pending = env.service.request(env.people.clerk, env.case_id, "acceptance_notice")
-    assert env.service.archive_closed() == 0  # the case is still open
-    env.close_case()
-    assert env.service.archive_closed() == 2  # the pending one has nothing to keep yet
-    assert env.service.get(env.people.clerk, award.id).archived_at is not None
-    assert env.service.archive_closed() == 0  # once only
-    for view in (award, notice):
-        data, obj = env.store.objects[(Bucket.ARCHIVE, archival_key(view.id))]
-        _, original = env.service.content(env.people.clerk, view.id)
-        assert data == original + b" B-LTA"  # the sealed original, raised to B-LTA
-        assert obj.metadata["archival-copy-of"] == view.sha256
-        years = 30 if view.id == award.id else 10
-        assert view.issued_at is not None
-        assert obj.retain_until == view.issued_at + timedelta(days=365 * years + years // 4)
-    with env.db.transaction() as s:
-        docs = {d.id: d for d in s.execute(select(IssuedDocument)).scalars()}
-        assert docs[pending.id].archival_file_id is None
-        files = s.execute(select(StoredFile).where(StoredFile.kind.like("archival:%"))).scalars().all()
-        assert {f.object_key for f in files} == {archival_key(award.id), archival_key(notice.id)}
-        assert {docs[award.id].archival_file_id, docs[notice.id].archival_file_id} == {f.id for f in files}
-        assert verify_audit(s) == []
-    events = env.system.cases.history(env.people.clerk, env.case_id)
-    assert sum(e["action"] == "document.archived" for e in events) == 2
-
-
-def test_a_failed_archival_copy_writes_nothing_and_the_next_sweep_makes_it(env: Env) -> None:
-    view = env.service.issue(env.people.clerk, env.case_id, "award_document")
-    env.close_case()
-    env.sealer.fail_archival = 1
-    assert env.service.archive_closed() == 0
-    assert (Bucket.ARCHIVE, archival_key(view.id)) not in env.store.objects
-    with env.db.transaction() as s:
-        assert s.get(IssuedDocument, view.id).archival_file_id is None  # type: ignore[union-attr]
-    assert env.service.archive_closed() == 1
-
-
-def test_a_crash_after_storing_the_archival_copy_records_it_without_a_second_timestamp(env: Env) -> None:
-    view = env.service.issue(env.people.clerk, env.case_id, "award_document")
-    env.close_case()
-    _, original = env.service.content(env.people.clerk, view.id)
-    env.store.put(
-        Bucket.ARCHIVE, original + b" B-LTA", content_type="application/pdf", key=archival_key(view.id)
-    )  # stored by a worker that died before recording it
-    assert env.service.archive_closed() == 1
-    assert env.sealer.archived == []
-
-
-def test_two_workers_archiving_one_document_record_one_copy(env: Env) -> None:
-    view = env.service.issue(env.people.clerk, env.case_id, "award_document")
-    env.close_case()
-    results: list[bool] = []
-
-    def archive() -> None:
-        results.append(env.service.archive(view.id))
-
-    threads = [threading.Thread(target=archive) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert sorted(results) == [False, False, False, True]
-    with env.db.transaction() as s:
-        archival = select(func.count()).select_from(StoredFile).where(StoredFile.kind.like("archival:%"))
-        assert s.execute(archival).scalar_one() == 1
-
-
-def test_the_worker_sweep_archives_the_documents_of_closed_cases(env: Env) -> None:
-    view = env.service.issue(env.people.clerk, env.case_id, "award_document")
-    env.close_case()
-    rounds = iter(range(2))
-    run_worker(
-        env.system.timers,
-        env.system.deadlines,
-        poll_seconds=0,
-        issuing=env.service,
-        should_stop=lambda: next(rounds, None) is None,
-    )
-    assert (Bucket.ARCHIVE, archival_key(view.id)) in env.store.objects

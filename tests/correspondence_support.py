@@ -16,7 +16,7 @@ from argon2 import PasswordHasher, profiles
 
 from tests.functional.test_arbitration_process import BPMN_DIR, Staff
 from tests.support import fixture_system, make_employer
-from tests.unit.workflows.test_issuing import FakeRenderer, FakeSealer, FakeStore, FakeVerifier
+from tests.unit.workflows.issuing_fixtures import FakeRenderer, FakeSealer, FakeStore, FakeVerifier
 from workflows import identity
 from workflows.audit import Actor
 from workflows.cases import ClaimInput, OpenCase, PartyInput

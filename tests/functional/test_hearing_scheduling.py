@@ -31,7 +31,7 @@ from tests.functional.test_arbitration_process import (
     step_data,
 )
 from tests.support import fixture_system
-from tests.unit.workflows.test_issuing import FakeSealer, FakeVerifier
+from tests.unit.workflows.issuing_fixtures import FakeSealer, FakeVerifier
 from workflows.access import CaseAccessDeniedError
 from workflows.audit import SYSTEM, Actor, verify
 from workflows.calendar import default_calendar

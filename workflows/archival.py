@@ -1,14 +1,16 @@
-"""Archival copies (归档) of issued documents, and their renewal for as long as they are kept.
+"""Archival copies (归档) of sealed records, and their renewal for as long as they are kept.
 
-When a case closes, each document issued for it gets an archival copy: the sealed PDF raised to
-PAdES B-LTA (the validation data of its seal and timestamps, then an archive timestamp), stored
-locked beside the original for the document's retention period.  The parties keep getting the
-B-T original.
+Two kinds of record get one: each document issued for a case, once the case is closed, and each
+concluded labour contract.  The copy is the sealed PDF raised to PAdES B-LTA (the validation data
+of its seals, signatures and timestamps, then an archive timestamp), stored locked beside the
+original and as long as it.  The parties keep getting the original.
 
 An archive timestamp proves the copy's content only while it can itself be verified, i.e. until
 its TSA certificate ends.  Before then (`RENEWAL_MARGIN`) the sweep renews the copy: the
 validation data of that timestamp and a further archive timestamp, by incremental update, as a
-new locked object (`archival_key(id, n)`); earlier copies stay as they are.
+new locked object (`…-<n>.pdf`); earlier copies stay as they are.  Personal signing certificates
+(two years) and seal certificates end long before a contract's or an award's retention does:
+without this, their signatures could no longer be checked after a few years.
 
 Both steps are idempotent, race-safe and crash-safe like issuing: the object key is fixed in
 advance, so a retry finds what a dead worker stored, and a row lock decides which of two racing
@@ -19,24 +21,25 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
-from workflows.audit import SYSTEM, PendingEvent, append_case_events
+from workflows.audit import SYSTEM, PendingEvent, append_case_events, append_chain_event
+from workflows.contracts import CONCLUDED, ContractService, chain_of_contract
 from workflows.db import Database
 from workflows.document_kinds import kind_of
-from workflows.errors import LaborcaseError, NotFoundError
-from workflows.issuing import as_utc, put_once, retention_of, stored_file_row, stored_once
-from workflows.models import Case, IssuedDocument, StoredFile
-from workflows.ports import Bucket, DocumentStore, Retention, Sealer, SealLevel
+from workflows.errors import LaborcaseError, NotFoundError, StorageError
+from workflows.issuing import as_utc, retention_of, stored_once
+from workflows.models import Case, IssuedDocument, LabourContract, StoredFile
+from workflows.ports import Bucket, DocumentStore, Retention, Sealer, SealLevel, StoredObject
 
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
+Record = IssuedDocument | LabourContract
 
 #: renew an archival copy this long before its newest archive timestamp's TSA certificate ends
 #: (a year leaves room for a TSA that is down, or a store that is, for months)
@@ -45,28 +48,164 @@ RENEWAL_MARGIN = timedelta(days=365)
 #: long for the TSA's next certificate rather than store a copy that extends nothing
 RENEWAL_RETRY = timedelta(days=7)
 
+Protection = tuple[Retention | None, bool]  # retention (COMPLIANCE) and legal hold
+
 
 def archival_key(document_id: int, renewal: int = 0) -> str:
-    """Where a document's archival copy (B-LTA) lives: fixed by its id and how often it was renewed,
-    so a retry finds an earlier attempt and a renewal never touches the copy before it."""
-    suffix = f"-{renewal}" if renewal else ""
-    return f"archival/{document_id:012d}{suffix}.pdf"
+    """Where an issued document's archival copy lives: fixed by its id and how often it was
+    renewed, so a retry finds an earlier attempt and a renewal never touches the copy before it."""
+    return f"archival/{document_id:012d}{_suffix(renewal)}.pdf"
 
 
-@dataclass(frozen=True)
-class _Source:
-    """The PDF an archival step starts from, read in a first short transaction."""
+def contract_archival_key(contract_id: int, final_sha256: str, renewal: int = 0) -> str:
+    """Where a concluded labour contract's archival copy lives, beside its other archived files
+    (named after the final contract's hash, as they are)."""
+    return f"labour_contract/{contract_id}/archival-{final_sha256[:16]}{_suffix(renewal)}.pdf"
 
-    document_id: int
-    case_id: int
-    bucket: Bucket
-    key: str
-    version_id: str | None
-    sha256: str
-    title: str
-    number: str
-    issued_at: datetime
-    retention_kind: str
+
+def _suffix(renewal: int) -> str:
+    return f"-{renewal}" if renewal else ""
+
+
+class _Kind(Protocol):
+    """What the archival steps need to know of one kind of record."""
+
+    @property
+    def model(self) -> type[Record]: ...
+
+    @property
+    def event_prefix(self) -> str: ...
+
+    def awaiting(self) -> Select[Any]:
+        """Ids of the records that should have a first archival copy and have none."""
+        ...
+
+    def source_file_id(self, record: Any) -> int | None: ...
+
+    def key(self, record: Any, renewal: int) -> str: ...
+
+    def protection(self, s: Session, record: Any, store: DocumentStore) -> Protection:
+        """How the copy is locked: as long as the original."""
+        ...
+
+    def file_row(self, record: Any, obj: StoredObject, renewal: int, now: datetime) -> StoredFile: ...
+
+    def lock(self, s: Session, record_id: int) -> Any:
+        """The record, row-locked with whatever its audit event needs, in the order its other
+        writers lock them; returns what `record_event` takes."""
+        ...
+
+    def record_event(
+        self, s: Session, locked: Any, action: str, details: Mapping[str, Any], now: datetime
+    ) -> None: ...
+
+
+class _Documents:
+    model = IssuedDocument
+    event_prefix = "document"
+
+    def awaiting(self) -> Select[Any]:
+        return (
+            select(IssuedDocument.id)
+            .join(Case, Case.id == IssuedDocument.case_id)
+            .where(
+                Case.closed_at.is_not(None),
+                IssuedDocument.stored_file_id.is_not(None),
+                IssuedDocument.archival_file_id.is_(None),
+            )
+        )
+
+    def source_file_id(self, record: IssuedDocument) -> int | None:
+        return record.stored_file_id
+
+    def key(self, record: IssuedDocument, renewal: int) -> str:
+        return archival_key(record.id, renewal)
+
+    def protection(self, s: Session, record: IssuedDocument, store: DocumentStore) -> Protection:
+        assert record.issued_at is not None
+        return retention_of(kind_of(record.document_type), as_utc(record.issued_at)), False
+
+    def file_row(self, record: IssuedDocument, obj: StoredObject, renewal: int, now: datetime) -> StoredFile:
+        kind = kind_of(record.document_type)
+        return StoredFile.of(
+            obj,
+            kind=f"archival:{kind.key}",
+            filename=f"{kind.title}-{record.number}-归档{_suffix(renewal)}.pdf",
+            uploaded_by=record.requested_by,
+            created_at=now,
+            case_id=record.case_id,
+        )
+
+    def lock(self, s: Session, record_id: int) -> tuple[IssuedDocument, Case]:
+        doc = s.get(IssuedDocument, record_id, with_for_update=True)  # document first, as issuing does
+        if doc is None:
+            raise NotFoundError("document", record_id)
+        case = s.get(Case, doc.case_id, with_for_update=True)
+        assert case is not None
+        return doc, case
+
+    def record_event(
+        self,
+        s: Session,
+        locked: tuple[IssuedDocument, Case],
+        action: str,
+        details: Mapping[str, Any],
+        now: datetime,
+    ) -> None:
+        doc, case = locked
+        event = PendingEvent(f"document.{action}", f"document:{doc.id}", None, dict(details))
+        append_case_events(s, case, SYSTEM, [event], at=now)
+
+
+class _Contracts:
+    model = LabourContract
+    event_prefix = "labour_contract"
+
+    def awaiting(self) -> Select[Any]:
+        return select(LabourContract.id).where(
+            LabourContract.state == CONCLUDED,
+            LabourContract.final_file_id.is_not(None),
+            LabourContract.archival_file_id.is_(None),
+        )
+
+    def source_file_id(self, record: LabourContract) -> int | None:
+        return record.final_file_id
+
+    def key(self, record: LabourContract, renewal: int) -> str:
+        assert record.final_sha256 is not None
+        return contract_archival_key(record.id, record.final_sha256, renewal)
+
+    def protection(self, s: Session, record: LabourContract, store: DocumentStore) -> Protection:
+        """The final contract's lock as it stands: two years after the contract ends, or legal
+        hold while its end is unknown (kept in step by `_keep_family` of the lifecycle)."""
+        assert record.final_file_id is not None
+        final = s.get(StoredFile, record.final_file_id)
+        assert final is not None
+        obj = store.stat(Bucket(final.bucket), final.object_key, final.version_id)
+        return (Retention(obj.retain_until) if obj.retain_until else None), obj.legal_hold
+
+    def file_row(self, record: LabourContract, obj: StoredObject, renewal: int, now: datetime) -> StoredFile:
+        return StoredFile.of(
+            obj,
+            kind="labour_contract_archival",
+            filename=f"{record.contract_number}-archival{_suffix(renewal)}.pdf",
+            uploaded_by=None,
+            created_at=now,
+        )
+
+    def lock(self, s: Session, record_id: int) -> LabourContract:
+        return ContractService._locked(s, record_id, case_unused=True)
+
+    def record_event(
+        self, s: Session, locked: LabourContract, action: str, details: Mapping[str, Any], now: datetime
+    ) -> None:
+        chain = chain_of_contract(locked.id)
+        after = {"state": locked.state, **details}
+        append_chain_event(s, chain, SYSTEM, f"labour_contract.{action}", chain, after, at=now)
+
+
+DOCUMENTS: _Kind = _Documents()
+CONTRACTS: _Kind = _Contracts()
 
 
 class ArchivalService:
@@ -79,122 +218,132 @@ class ArchivalService:
     # -- the worker's sweep ---------------------------------------------------------------
 
     def sweep(self, limit: int = 200) -> tuple[int, int]:
-        """Archive the documents of closed cases, then renew copies that are due; at most `limit`
-        documents each.  Returns (copies made, copies renewed)."""
-        return self.archive_closed(limit), self.renew_due(limit)
+        """Archive what awaits a first copy (documents of closed cases, concluded contracts), then
+        renew the copies that are due; at most `limit` records each time.  Returns (made, renewed)."""
+        kinds = (DOCUMENTS, CONTRACTS)
+        made = sum(self._each(kind, self._next_to_archive, self._archive, limit) for kind in kinds)
+        return made, self.renew_due(limit)
 
     def archive_closed(self, limit: int | None = None) -> int:
         """Make the archival copy of every issued document of a closed case that lacks one.
 
         A document whose copy fails (e.g. the TSA does not answer) is left for the next sweep;
         returns how many copies were made."""
-        return self._each(self._next_to_archive, self.archive, limit, "archival copy")
+        return self._each(DOCUMENTS, self._next_to_archive, self._archive, limit)
+
+    def archive_concluded_contracts(self, limit: int | None = None) -> int:
+        """Make the archival copy of every concluded labour contract that lacks one."""
+        return self._each(CONTRACTS, self._next_to_archive, self._archive, limit)
 
     def renew_due(self, limit: int | None = None) -> int:
         """Renew every archival copy whose renewal date has come (and learn the date of copies
         kept before it was recorded); returns how many were renewed."""
-        return self._each(self._next_to_renew, self.renew, limit, "renewal of the archival copy")
+        kinds = (DOCUMENTS, CONTRACTS)
+        return sum(self._each(kind, self._next_to_renew, self._renew, limit) for kind in kinds)
+
+    def archive(self, document_id: int) -> bool:
+        """The archival copy of one issued document (see `_archive`)."""
+        return self._archive(DOCUMENTS, document_id)
+
+    def archive_contract(self, contract_id: int) -> bool:
+        """The archival copy of one concluded labour contract (see `_archive`)."""
+        return self._archive(CONTRACTS, contract_id)
+
+    def renew(self, document_id: int) -> bool:
+        """Renew one issued document's archival copy if due (see `_renew`)."""
+        return self._renew(DOCUMENTS, document_id)
+
+    def renew_contract(self, contract_id: int) -> bool:
+        """Renew one labour contract's archival copy if due (see `_renew`)."""
+        return self._renew(CONTRACTS, contract_id)
 
     def _each(
         self,
-        next_id: Callable[[set[int]], int | None],
-        act: Callable[[int], bool],
+        kind: _Kind,
+        next_id: Callable[[_Kind, set[int]], int | None],
+        act: Callable[[_Kind, int], bool],
         limit: int | None,
-        what: str,
     ) -> int:
         done, tried = 0, set[int]()
         while limit is None or len(tried) < limit:
-            document_id = next_id(tried)
-            if document_id is None:
+            record_id = next_id(kind, tried)
+            if record_id is None:
                 break
-            tried.add(document_id)
+            tried.add(record_id)
             try:
-                done += act(document_id)
+                done += act(kind, record_id)
             except LaborcaseError:
-                log.warning("%s of document %s failed; next sweep", what, document_id, exc_info=True)
+                log.warning("archival copy of %s %s failed", kind.event_prefix, record_id, exc_info=True)
         return done
 
-    def _next_to_archive(self, skip: set[int]) -> int | None:
-        stmt = (
-            select(IssuedDocument.id)
-            .join(Case, Case.id == IssuedDocument.case_id)
-            .where(
-                Case.closed_at.is_not(None),
-                IssuedDocument.stored_file_id.is_not(None),
-                IssuedDocument.archival_file_id.is_(None),
-            )
-        )
-        return self._first(stmt, skip)
+    def _next_to_archive(self, kind: _Kind, skip: set[int]) -> int | None:
+        return self._first(kind, kind.awaiting(), skip)
 
-    def _next_to_renew(self, skip: set[int]) -> int | None:
-        due = or_(IssuedDocument.archive_renew_by.is_(None), IssuedDocument.archive_renew_by <= self.clock())
-        stmt = select(IssuedDocument.id).where(IssuedDocument.archival_file_id.is_not(None), due)
-        return self._first(stmt, skip)
+    def _next_to_renew(self, kind: _Kind, skip: set[int]) -> int | None:
+        model = kind.model
+        due = or_(model.archive_renew_by.is_(None), model.archive_renew_by <= self.clock())
+        return self._first(kind, select(model.id).where(model.archival_file_id.is_not(None), due), skip)
 
-    def _first(self, stmt: Select[Any], skip: set[int]) -> int | None:
-        query = stmt.order_by(IssuedDocument.id).limit(1)
+    def _first(self, kind: _Kind, stmt: Select[Any], skip: set[int]) -> int | None:
+        query = stmt.order_by(kind.model.id).limit(1)
         if skip:
-            query = query.where(IssuedDocument.id.not_in(skip))
+            query = query.where(kind.model.id.not_in(skip))
         with self.db.transaction() as s:
             found = s.execute(query).scalar_one_or_none()
             return None if found is None else int(found)
 
     # -- the first copy -------------------------------------------------------------------
 
-    def archive(self, document_id: int) -> bool:
-        """Raise one issued document's sealed PDF to B-LTA and keep it beside the original, locked
-        for the same period; idempotent and race-safe.  False if it had a copy."""
+    def _archive(self, kind: _Kind, record_id: int) -> bool:
+        """Raise one record's sealed PDF to B-LTA and keep it beside the original, locked as long;
+        idempotent and race-safe.  False if it had a copy (or has nothing to copy yet)."""
         with self.db.transaction() as s:
-            doc = self._document(s, document_id)
-            if doc.archival_file_id is not None or doc.stored_file_id is None:
+            record = self._get(s, kind, record_id)
+            file_id = kind.source_file_id(record)
+            if record.archival_file_id is not None or file_id is None:
                 return False
-            source = self._source(s, doc, doc.stored_file_id)
-        key = archival_key(document_id)
+            source, key = self._source(s, file_id), kind.key(record, 0)
         existing = stored_once(self.store, key)
         if existing is not None:  # an earlier attempt stored it and died before recording
             obj, copy = existing
         else:
             copy = self.sealer.archival_copy(self._read(source))
-            metadata = {"document-id": str(document_id), "archival-copy-of": source.sha256}
-            obj = put_once(self.store, key, copy, self._retention(source), metadata)
+            obj = self._put(kind, record_id, key, copy, source, renewal=0)
         renew_by = self.sealer.archive_expiry(copy) - RENEWAL_MARGIN
         now = self.clock()
         with self.db.transaction() as s:
-            doc, case = self._locked(s, document_id)
-            if doc.archival_file_id is not None:  # a racing worker recorded its copy first
+            locked = kind.lock(s, record_id)
+            record = self._get(s, kind, record_id)
+            if record.archival_file_id is not None:  # a racing worker recorded its copy first
                 return False
-            file = stored_file_row(
-                s,
-                doc,
-                obj,
-                f"archival:{source.retention_kind}",
-                f"{source.title}-{source.number}-归档.pdf",
-                now,
-            )
-            doc.archival_file_id, doc.archived_at, doc.archive_renew_by = file.id, now, renew_by
-            details = {"sha256": obj.sha256, "level": SealLevel.B_LTA.value, "copy_of": doc.sha256}
-            self._event(s, case, doc, "document.archived", details, now, renew_by)
+            file = self._file(s, kind, record, obj, copy, 0, now)
+            record.archival_file_id, record.archived_at, record.archive_renew_by = file.id, now, renew_by
+            details = {"sha256": obj.sha256, "level": SealLevel.B_LTA.value, "copy_of": source.sha256}
+            kind.record_event(s, locked, "archived", {**details, "renew_by": renew_by.isoformat()}, now)
             return True
 
     # -- renewal --------------------------------------------------------------------------
 
-    def renew(self, document_id: int) -> bool:
-        """Add a further archive timestamp to a document's archival copy whose renewal is due,
-        kept as a new locked object; idempotent and race-safe.  False if nothing was renewed
-        (not due, renewed by another worker, or the TSA's certificate would not outlast the
-        margin; then it is tried again in `RENEWAL_RETRY`)."""
+    def _renew(self, kind: _Kind, record_id: int) -> bool:
+        """Add a further archive timestamp to a record's archival copy whose renewal is due, kept
+        as a new locked object; idempotent and race-safe.  False if nothing was renewed (not due,
+        renewed by another worker, or the TSA's certificate would not outlast the margin; then it
+        is tried again in `RENEWAL_RETRY`)."""
         now = self.clock()
         with self.db.transaction() as s:
-            doc = self._document(s, document_id)
-            if doc.archival_file_id is None:
+            record = self._get(s, kind, record_id)
+            if record.archival_file_id is None:
                 return False
-            if doc.archive_renew_by is not None and as_utc(doc.archive_renew_by) > now:
+            if record.archive_renew_by is not None and as_utc(record.archive_renew_by) > now:
                 return False
-            source = self._source(s, doc, doc.archival_file_id)
-            renewals, known = doc.archive_renewals, doc.archive_renew_by is not None
+            source = self._source(s, record.archival_file_id)
+            renewals, known = record.archive_renewals, record.archive_renew_by is not None
+            key = kind.key(record, renewals + 1)
         if not known:  # kept before renewal dates were recorded: read the date off the copy
-            return self._learn_renewal_date(document_id, renewals, self._read(source))
-        key = archival_key(document_id, renewals + 1)
+            renew_by = self.sealer.archive_expiry(self._read(source)) - RENEWAL_MARGIN
+            self._set_renewal_date(kind, record_id, renewals, renew_by)
+            return False  # due or not, the next sweep takes it by its date
+        renewal = renewals + 1
         existing = stored_once(self.store, key)
         if existing is not None:  # an earlier attempt stored it and died before recording
             obj, renewed = existing
@@ -202,98 +351,96 @@ class ArchivalService:
             renewed = self.sealer.archival_copy(self._read(source))
             if self.sealer.archive_expiry(renewed) - RENEWAL_MARGIN <= now:
                 log.warning(
-                    "the TSA's certificate ends within %s: the archival copy of document %s waits for"
+                    "the TSA's certificate ends within %s: the archival copy of %s %s waits for"
                     " the TSA's next certificate",
                     RENEWAL_MARGIN,
-                    document_id,
+                    kind.event_prefix,
+                    record_id,
                 )
-                return self._postpone(document_id, renewals, now + RENEWAL_RETRY)
-            metadata = {
-                "document-id": str(document_id),
-                "archival-copy-of": source.sha256,
-                "renewal": str(renewals + 1),
-            }
-            obj = put_once(self.store, key, renewed, self._retention(source), metadata)
+                self._set_renewal_date(kind, record_id, renewals, now + RENEWAL_RETRY)
+                return False
+            obj = self._put(kind, record_id, key, renewed, source, renewal=renewal)
         renew_by = self.sealer.archive_expiry(renewed) - RENEWAL_MARGIN
         with self.db.transaction() as s:
-            doc, case = self._locked(s, document_id)
-            if doc.archive_renewals != renewals:  # a racing worker recorded this renewal first
+            locked = kind.lock(s, record_id)
+            record = self._get(s, kind, record_id)
+            if record.archive_renewals != renewals:  # a racing worker recorded this renewal first
                 return False
-            file = stored_file_row(
-                s,
-                doc,
-                obj,
-                f"archival:{source.retention_kind}",
-                f"{source.title}-{source.number}-归档-{renewals + 1}.pdf",
-                now,
+            file = self._file(s, kind, record, obj, renewed, renewal, now)
+            record.archival_file_id, record.archive_renewals, record.archive_renew_by = (
+                file.id,
+                renewal,
+                renew_by,
             )
-            doc.archival_file_id, doc.archive_renewals, doc.archive_renew_by = file.id, renewals + 1, renew_by
-            details = {"sha256": obj.sha256, "renewal": renewals + 1, "renewal_of": source.sha256}
-            self._event(s, case, doc, "document.archive_renewed", details, now, renew_by)
+            details = {"sha256": obj.sha256, "renewal": renewal, "renewal_of": source.sha256}
+            kind.record_event(
+                s, locked, "archive_renewed", {**details, "renew_by": renew_by.isoformat()}, now
+            )
             return True
 
-    def _learn_renewal_date(self, document_id: int, renewals: int, copy: bytes) -> bool:
-        renew_by = self.sealer.archive_expiry(copy) - RENEWAL_MARGIN
+    def _set_renewal_date(self, kind: _Kind, record_id: int, renewals: int, renew_by: datetime) -> None:
         with self.db.transaction() as s:
-            doc, _ = self._locked(s, document_id)
-            if doc.archive_renewals == renewals and doc.archive_renew_by is None:
-                doc.archive_renew_by = renew_by
-        return False  # nothing renewed yet: due or not, the next sweep takes it by its date
-
-    def _postpone(self, document_id: int, renewals: int, until: datetime) -> bool:
-        with self.db.transaction() as s:
-            doc, _ = self._locked(s, document_id)
-            if doc.archive_renewals == renewals:
-                doc.archive_renew_by = until
-        return False
+            kind.lock(s, record_id)
+            record = self._get(s, kind, record_id)
+            if record.archive_renewals == renewals:
+                record.archive_renew_by = renew_by
 
     # -- helpers --------------------------------------------------------------------------
 
-    @staticmethod
-    def _document(s: Session, document_id: int) -> IssuedDocument:
-        doc = s.get(IssuedDocument, document_id)
-        if doc is None:
-            raise NotFoundError("document", document_id)
-        return doc
+    def _put(
+        self, kind: _Kind, record_id: int, key: str, pdf: bytes, source: StoredFile, *, renewal: int
+    ) -> StoredObject:
+        """Store a copy under its fixed key, locked as the original is now; a racing worker's
+        copy, if first, is kept (nothing is ever overwritten)."""
+        with self.db.transaction() as s:
+            retention, hold = kind.protection(s, self._get(s, kind, record_id), self.store)
+        metadata = {"record": f"{kind.event_prefix}:{record_id}", "archival-copy-of": source.sha256}
+        if renewal:
+            metadata["renewal"] = str(renewal)
+        try:
+            return self.store.put(
+                Bucket.ARCHIVE, pdf, content_type="application/pdf", key=key,
+                retention=retention, legal_hold=hold, metadata=metadata,
+            )  # fmt: skip
+        except StorageError:
+            existing = stored_once(self.store, key)
+            if existing is None:
+                raise
+            return existing[0]
+
+    def _file(
+        self, s: Session, kind: _Kind, record: Any, obj: StoredObject, pdf: bytes, renewal: int, now: datetime
+    ) -> StoredFile:
+        """The stored-file row of a copy, recorded under the record's lock: if the original's lock
+        changed since the copy was stored (a contract ended meanwhile), the copy follows it."""
+        retention, hold = kind.protection(s, record, self.store)
+        longer = retention is not None and (obj.retain_until is None or retention.until > obj.retain_until)
+        if longer or hold != obj.legal_hold:
+            obj = self.store.put(
+                Bucket.ARCHIVE, pdf, content_type="application/pdf", key=obj.key,
+                retention=retention, legal_hold=hold, metadata=obj.metadata,
+            )  # fmt: skip
+            if not hold and obj.legal_hold:
+                self.store.set_legal_hold(Bucket.ARCHIVE, obj.key, False, obj.version_id)
+        file = kind.file_row(record, obj, renewal, now)
+        s.add(file)
+        s.flush()
+        return file
 
     @staticmethod
-    def _locked(s: Session, document_id: int) -> tuple[IssuedDocument, Case]:
-        """The document and its case, locked in the order issuing takes them (document first)."""
-        doc = s.get(IssuedDocument, document_id, with_for_update=True)
-        if doc is None:
-            raise NotFoundError("document", document_id)
-        case = s.get(Case, doc.case_id, with_for_update=True)
-        assert case is not None
-        return doc, case
+    def _get(s: Session, kind: _Kind, record_id: int) -> Any:
+        record = s.get(kind.model, record_id)
+        if record is None:
+            raise NotFoundError(kind.event_prefix, record_id)
+        return record
 
     @staticmethod
-    def _source(s: Session, doc: IssuedDocument, file_id: int) -> _Source:
+    def _source(s: Session, file_id: int) -> StoredFile:
         file = s.get(StoredFile, file_id)
-        assert file is not None and doc.issued_at is not None
-        kind = kind_of(doc.document_type)
-        return _Source(
-            doc.id, doc.case_id, Bucket(file.bucket), file.object_key, file.version_id, file.sha256,
-            kind.title, doc.number, as_utc(doc.issued_at), kind.key,
-        )  # fmt: skip
+        assert file is not None
+        s.expunge(file)
+        return file
 
-    def _read(self, source: _Source) -> bytes:
-        return self.store.get(source.bucket, source.key, source.version_id)  # checks its SHA-256
-
-    @staticmethod
-    def _retention(source: _Source) -> Retention:
-        return retention_of(kind_of(source.retention_kind), source.issued_at)
-
-    @staticmethod
-    def _event(
-        s: Session,
-        case: Case,
-        doc: IssuedDocument,
-        action: str,
-        details: Mapping[str, object],
-        now: datetime,
-        renew_by: datetime,
-    ) -> None:
-        details = {**details, "renew_by": renew_by.isoformat()}
-        append_case_events(
-            s, case, SYSTEM, [PendingEvent(action, f"document:{doc.id}", None, details)], at=now
-        )
+    def _read(self, source: StoredFile) -> bytes:
+        # the read checks its SHA-256
+        return self.store.get(Bucket(source.bucket), source.object_key, source.version_id)

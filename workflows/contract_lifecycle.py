@@ -990,7 +990,13 @@ def _keep_family(
     ]
     kept = []
     for doc in family:
-        for file_id in (doc.final_file_id, doc.certificate_file_id):
+        archival = s.execute(  # its archival copy and every renewal of it (workflows.archival)
+            select(StoredFile.id).where(
+                StoredFile.kind == "labour_contract_archival",
+                StoredFile.object_key.like(f"labour_contract/{doc.id}/archival%"),
+            )
+        ).scalars()
+        for file_id in (doc.final_file_id, doc.certificate_file_id, *archival):
             if file_id is None:
                 continue
             row = s.get(StoredFile, file_id)

@@ -755,6 +755,20 @@ class LabourContract(Base):
         ),
         CheckConstraint("kind IN ('contract', 'amendment', 'termination', 'renewal')", name="kind"),
         Index("ix_labour_contract_open_due", "state", "due_at"),
+        # the archival sweeps: concluded contracts still without an archival copy, and copies by
+        # renewal date
+        Index(
+            "ix_labour_contract_to_archive",
+            "id",
+            postgresql_where=text("archival_file_id IS NULL AND final_file_id IS NOT NULL"),
+            sqlite_where=text("archival_file_id IS NULL AND final_file_id IS NOT NULL"),
+        ),
+        Index(
+            "ix_labour_contract_archive_renewal",
+            "archive_renew_by",
+            postgresql_where=text("archival_file_id IS NOT NULL"),
+            sqlite_where=text("archival_file_id IS NOT NULL"),
+        ),
     )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     contract_number: Mapped[str | None] = mapped_column(String(40), unique=True)
@@ -795,6 +809,12 @@ class LabourContract(Base):
     # a concluded contract that has since ended (解除/终止): the last day and the document that ended it
     ended_on: Mapped[date | None] = mapped_column(Date)
     ended_by_id: Mapped[int | None] = mapped_column(ForeignKey("labour_contract.id"))
+    #: the archival copy of the concluded contract (PAdES B-LTA, locked as long as the contract)
+    #: and its renewal, as for issued documents (workflows.archival)
+    archival_file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_file.id"))
+    archived_at: Mapped[datetime | None]
+    archive_renew_by: Mapped[datetime | None]
+    archive_renewals: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from integrations.storage.s3 import MinioDocumentStore
 from signing.config import Signing
 from tests.unit.workflows.contract_fixtures import build, conclude, draft
+from workflows.archival import ArchivalService
 from workflows.contract_lifecycle import LifecycleService
 from workflows.db import Database
 from workflows.errors import ConflictError, RetentionLockedError
@@ -28,15 +29,17 @@ def test_an_ended_open_ended_contract_leaves_legal_hold_and_stays_retained_on_s3
     setup = build(pg_db, signing, s3_store, tmp_path)
     contract_id = draft(setup, term={"kind": "open_ended", "start_date": "2027-01-01", "probation_months": 2})
     conclude(setup, contract_id, "worker_first")
+    # its archival copy (B-LTA) is kept under legal hold as well, and follows the contract
+    assert ArchivalService(pg_db, signing.sealer, s3_store, clock=utcnow).archive_contract(contract_id)
     with pg_db.transaction() as s:
         contract = s.get(LabourContract, contract_id)
         assert contract is not None
-        ids = [contract.final_file_id, contract.certificate_file_id]
+        ids = [contract.final_file_id, contract.certificate_file_id, contract.archival_file_id]
         files = [
             (f.object_key, f.version_id)
             for f in s.execute(select(StoredFile).where(StoredFile.id.in_(ids))).scalars()
         ]
-    assert len(files) == 2 and all(s3_store.stat(Bucket.ARCHIVE, k, v).legal_hold for k, v in files)
+    assert len(files) == 3 and all(s3_store.stat(Bucket.ARCHIVE, k, v).legal_hold for k, v in files)
 
     life = LifecycleService(setup.service)
     certificate = life.draft_termination(

@@ -1,4 +1,5 @@
-"""`laborcase documents …`: issue one document, bulk-issue for many cases on every core, retry pending."""
+"""`laborcase documents …`: issue one document, bulk-issue for many cases on every core, retry
+pending ones, make and renew archival copies."""
 
 from __future__ import annotations
 
@@ -53,7 +54,7 @@ _DATA_OPTION = click.option(
 
 @click.group()
 def documents() -> None:
-    """Formal documents (文书): issue, bulk-issue, complete pending ones."""
+    """Formal documents (文书): issue, bulk-issue, complete pending ones, archive."""
 
 
 @documents.command("issue")
@@ -105,6 +106,16 @@ def bulk_issue_command(
 def issue_pending_command(processes: int) -> None:
     """Complete every pending document (after a TSA or storage outage), on every core."""
     _complete_pending(_issuing_system(), processes or os.cpu_count() or 1)
+
+
+@documents.command("archive")
+def archive_command() -> None:
+    """Make the archival copies (B-LTA) still missing — documents of closed cases, concluded
+    contracts — and renew those due, now rather than at the worker's next sweep."""
+    system = _issuing_system()
+    assert system.archival is not None
+    made, renewed = system.archival.sweep(limit=None)
+    click.echo(f"archival copies: {made} made, {renewed} renewed")
 
 
 def _pending(system: System) -> int:

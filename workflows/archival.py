@@ -217,9 +217,10 @@ class ArchivalService:
 
     # -- the worker's sweep ---------------------------------------------------------------
 
-    def sweep(self, limit: int = 200) -> tuple[int, int]:
+    def sweep(self, limit: int | None = 200) -> tuple[int, int]:
         """Archive what awaits a first copy (documents of closed cases, concluded contracts), then
-        renew the copies that are due; at most `limit` records each time.  Returns (made, renewed)."""
+        renew the copies that are due; at most `limit` records of each kind (None: every one, once).
+        Returns (made, renewed)."""
         kinds = (DOCUMENTS, CONTRACTS)
         made = sum(self._each(kind, self._next_to_archive, self._archive, limit) for kind in kinds)
         return made, self.renew_due(limit)

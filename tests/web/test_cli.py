@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -82,3 +83,39 @@ def test_sms_outbox_refuses_when_messages_go_to_a_gateway(env: Path, monkeypatch
     monkeypatch.setenv("LABORCASE_SMS_URL", "https://sms.example.gov.cn/send")
     result = CliRunner().invoke(main, ["sms-outbox"])
     assert result.exit_code == 1 and "no SMS gateway adapter" in result.output
+
+
+def test_documents_issue_then_archive_makes_the_closed_cases_b_lta_copies(
+    env: Path, db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from documents.samples import sample
+    from tests.signing_support import ORGANISATION, free_port
+    from tests.support import make_people
+
+    monkeypatch.setenv("LABORCASE_PKI_PORT", str(free_port()))  # the dev TSA, started by the command
+    monkeypatch.setenv("LABORCASE_SEAL_ORGANISATION", ORGANISATION)
+    system = fixture_system(db, tmp_path, env)
+    people = make_people(db)
+    case = system.cases.open_case(
+        people.clerk, OpenCase("loop_process", "arbitration", "仲裁", people.org_id)
+    )
+    data = tmp_path / "award.json"
+    data.write_text(json.dumps(sample("award_document"), ensure_ascii=False), "utf-8")
+    issued = CliRunner().invoke(
+        main,
+        ["documents", "issue", "--case-id", str(case.id), "--type", "award_document", "--data", str(data)],
+    )
+    assert issued.exit_code == 0, issued.output
+    assert ": issued (verification code" in issued.output
+    early = CliRunner().invoke(main, ["documents", "archive"])
+    assert early.exit_code == 0 and "0 made, 0 renewed" in early.output  # the case is still open
+    while tasks := system.cases.get_case(people.clerk, case.id).open_tasks:
+        system.tasks.complete(people.clerk, tasks[0]["id"], {"again": False})
+    archived = CliRunner().invoke(main, ["documents", "archive"])
+    assert archived.exit_code == 0, archived.output
+    assert "archival copies: 1 made, 0 renewed" in archived.output
+    with db.engine.connect() as conn:
+        assert (
+            conn.execute(text("SELECT count(*) FROM issued_document WHERE archived_at IS NOT NULL")).scalar()
+            == 1
+        )

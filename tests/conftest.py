@@ -8,8 +8,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher, profiles
 from sqlalchemy import create_engine, text
 
+from workflows import identity
 from workflows.db import Database
 from workflows.models import Base
 
@@ -42,6 +44,15 @@ def _fresh_schema(db: Database) -> None:
             Base.metadata.drop_all(conn)
             conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
     db.create_schema()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _cheap_password_hashing() -> Iterator[None]:
+    """Argon2 at its cheapest parameters: the tests create hundreds of accounts, each hash costing
+    ~150 ms at the production defaults.  tests/unit/workflows/test_identity.py checks those."""
+    previous = identity.set_password_hasher(PasswordHasher.from_parameters(profiles.CHEAPEST))
+    yield
+    identity.set_password_hasher(previous)
 
 
 @pytest.fixture(scope="session")

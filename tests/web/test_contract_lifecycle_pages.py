@@ -5,11 +5,9 @@ parties' pages, the worker's free paper copy and the employer's list of paper-co
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
-from argon2 import PasswordHasher, profiles
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import update
@@ -17,7 +15,6 @@ from sqlalchemy import update
 from tests.unit.workflows.contract_fixtures import WORKER_PHONE, Setup, conclude, draft
 from tests.web.test_ui import csrf_token
 from web.app import create_app
-from workflows import identity
 from workflows.models import PhoneChallenge
 from workflows.system import System
 
@@ -28,13 +25,6 @@ def system(contract_system: System) -> System:
 
 
 PASSWORD = "correct horse battery"
-
-
-@pytest.fixture(autouse=True)
-def cheap_hashing() -> Iterator[None]:
-    previous = identity.set_password_hasher(PasswordHasher.from_parameters(profiles.CHEAPEST))
-    yield
-    identity.set_password_hasher(previous)
 
 
 @pytest.fixture

@@ -10,12 +10,10 @@ signers of a concluded contract.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from argon2 import PasswordHasher, profiles
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -31,7 +29,6 @@ from tests.support import fixture_system
 from tests.unit.workflows.contract_fixtures import WORKER_PHONE, Parties, last_code, make_parties
 from tests.web.test_ui import csrf_token
 from web.app import create_app
-from workflows import identity
 from workflows.contract_views import ContractViews
 from workflows.contracts import chain_of_contract
 from workflows.db import Database
@@ -40,13 +37,6 @@ from workflows.ports import DocumentAdapters
 from workflows.system import System, build_system
 
 PASSWORD = "correct horse battery"
-
-
-@pytest.fixture(autouse=True)
-def cheap_hashing() -> Iterator[None]:
-    previous = identity.set_password_hasher(PasswordHasher.from_parameters(profiles.CHEAPEST))
-    yield
-    identity.set_password_hasher(previous)
 
 
 @pytest.fixture

@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from argon2 import PasswordHasher, profiles
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -19,7 +17,6 @@ from integrations.sms.outbox import OutboxSmsSender
 from tests.support import People, fixture_system
 from tests.web.test_api import open_loop_case
 from tests.web.test_ui import csrf_token
-from workflows import identity
 from workflows.db import Database
 from workflows.identity import resident_id_check_char
 from workflows.models import RealNameVerification, User
@@ -29,13 +26,6 @@ PHONE = "13800138000"
 PASSWORD = "correct horse battery"
 RID = "11010119900307123" + resident_id_check_char("11010119900307123")
 OTHER_RID = "44030619851120456" + resident_id_check_char("44030619851120456")
-
-
-@pytest.fixture(autouse=True)
-def cheap_hashing() -> Iterator[None]:
-    previous = identity.set_password_hasher(PasswordHasher.from_parameters(profiles.CHEAPEST))
-    yield
-    identity.set_password_hasher(previous)
 
 
 @pytest.fixture

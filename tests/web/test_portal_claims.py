@@ -8,13 +8,11 @@ JavaScript.  Real arbitration process, real local object store.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
-from argon2 import PasswordHasher, profiles
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
@@ -36,7 +34,6 @@ from tests.support import fixture_system, make_employer
 from tests.unit.workflows.test_evidence import image_bytes, objects, pdf_bytes
 from tests.web.test_ui import PASSWORD, csrf_token
 from web.app import create_app
-from workflows import identity
 from workflows.audit import Actor, verify
 from workflows.db import Database
 from workflows.deadlines import compute_due
@@ -49,13 +46,6 @@ staff = arbitration.staff  # clerk, arbitrator and commission head of one commis
 
 USCC = "91440101MA5CXXXX0" + uscc_check_char("91440101MA5CXXXX0")
 BAD_USCC = USCC[:17] + ("0" if USCC[17] != "0" else "1")
-
-
-@pytest.fixture(autouse=True)
-def cheap_hashing() -> Iterator[None]:
-    previous = identity.set_password_hasher(PasswordHasher.from_parameters(profiles.CHEAPEST))
-    yield
-    identity.set_password_hasher(previous)
 
 
 @pytest.fixture

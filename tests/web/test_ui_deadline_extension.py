@@ -4,18 +4,15 @@ period's extension, at most fifteen days in all (调解仲裁法 art.43); CSRF-p
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
 import pyotp
 import pytest
-from argon2 import PasswordHasher, profiles
 from flask import Flask
 
 from tests.support import SECRET, People
 from tests.web.test_ui import PASSWORD, csrf_token, login
-from workflows import identity
 from workflows.audit import SYSTEM
 from workflows.cases import OpenCase
 from workflows.deadlines import compute_due, start_deadline
@@ -24,13 +21,6 @@ from workflows.models import Case
 from workflows.system import System
 
 ACCEPTED_ON = date(2026, 3, 2)
-
-
-@pytest.fixture(autouse=True)
-def cheap_hashing() -> Iterator[None]:
-    previous = identity.set_password_hasher(PasswordHasher.from_parameters(profiles.CHEAPEST))
-    yield
-    identity.set_password_hasher(previous)
 
 
 @pytest.fixture

@@ -20,8 +20,7 @@ from workflows.system import System
 PAGE = "/employer/contract-batches"
 
 # the contract pages' fixtures: real signing, a local store, the SMS outbox, CSRF on
-cheap_hashing, outbox, system, parties, app = (
-    pages.cheap_hashing,
+outbox, system, parties, app = (
     pages.outbox,
     pages.system,
     pages.parties,

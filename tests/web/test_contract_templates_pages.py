@@ -16,7 +16,6 @@ from tests.unit.workflows.contract_fixtures import Parties
 from tests.web.test_contract_pages import (  # noqa: F401 - fixtures
     app,
     browser,
-    cheap_hashing,
     draft,
     outbox,
     parties,

@@ -12,7 +12,6 @@ from tests.web.test_ui import csrf_token
 from workflows.system import System
 
 system, staff, employer, browser = portal.system, portal.staff, portal.employer, portal.browser
-cheap_hashing = portal.cheap_hashing
 
 
 def test_worker_asks_for_recusal_on_the_case_page_art_33(

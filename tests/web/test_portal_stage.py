@@ -14,7 +14,7 @@ from tests.web.test_portal_claims import log_in
 from workflows.cases import ClaimInput, OpenCase, PartyInput
 from workflows.system import System
 
-system, browser, cheap_hashing, med = portal.system, portal.browser, portal.cheap_hashing, mediation.med
+system, browser, med = portal.system, portal.browser, mediation.med
 SIGNED = {
     "agreement_terms": "公司于2026年12月31日前支付拖欠工资8000元",
     "performance_due_on": "2026-12-31",

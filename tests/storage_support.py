@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import dataclasses
+import hashlib
 import json
 import os
 import secrets
@@ -32,6 +34,7 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 import urllib3
@@ -40,6 +43,7 @@ from minio import Minio
 from integrations.storage.factory import store_from_url
 from integrations.storage.local import LocalFolderDocumentStore
 from integrations.storage.s3 import MinioDocumentStore
+from workflows.ports import Bucket, StoredObject
 
 STORAGE_SECRET = "test-storage-secret-not-for-production"
 WEED_ENV = "LABORCASE_WEED"  # path of the weed binary, if not in the virtualenv or on PATH
@@ -261,6 +265,42 @@ def s3_store(seaweedfs: SeaweedFS) -> MinioDocumentStore:
     assert isinstance(store, MinioDocumentStore)
     store.ensure_buckets()
     return store
+
+
+class KeyPrefixedStore:
+    """A test's own key space in the session's shared S3 buckets.
+
+    Document ids restart with every test's database, so keys fixed by id (`issued/<id>.pdf`)
+    would find what an earlier test stored there and take it for an earlier attempt of their own.
+    Every key gets `prefix` on the server; callers see their keys as they gave them."""
+
+    def __init__(self, inner: MinioDocumentStore, prefix: str):
+        self.inner, self.prefix = inner, prefix
+
+    def _out(self, obj: StoredObject) -> StoredObject:
+        return dataclasses.replace(obj, key=obj.key.removeprefix(self.prefix))
+
+    def put(self, bucket: Bucket, data: bytes, *, key: str | None = None, **options: Any) -> StoredObject:
+        key = key or hashlib.sha256(data).hexdigest()  # content-addressed, as the stores do
+        return self._out(self.inner.put(bucket, data, key=self.prefix + key, **options))
+
+    def get(self, bucket: Bucket, key: str, version_id: str | None = None) -> bytes:
+        return self.inner.get(bucket, self.prefix + key, version_id)
+
+    def stat(self, bucket: Bucket, key: str, version_id: str | None = None) -> StoredObject:
+        return self._out(self.inner.stat(bucket, self.prefix + key, version_id))
+
+    def versions(self, bucket: Bucket, key: str) -> list[StoredObject]:
+        return [self._out(o) for o in self.inner.versions(bucket, self.prefix + key)]
+
+    def presigned_url(self, bucket: Bucket, key: str, *args: Any, **kwargs: Any) -> str:
+        return self.inner.presigned_url(bucket, self.prefix + key, *args, **kwargs)
+
+    def set_legal_hold(self, bucket: Bucket, key: str, on: bool, version_id: str | None = None) -> None:
+        self.inner.set_legal_hold(bucket, self.prefix + key, on, version_id)
+
+    def delete(self, bucket: Bucket, key: str, version_id: str | None = None) -> None:
+        self.inner.delete(bucket, self.prefix + key, version_id)
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ poppler's pdfsig/pdffonts as independent checks.  Through the service and throug
 
 from __future__ import annotations
 
+import secrets
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -20,6 +21,7 @@ from sqlalchemy import update
 from documents import Renderer, check_pdfa
 from documents.samples import sample, sample_issued_on
 from signing.config import Signing
+from tests.storage_support import KeyPrefixedStore
 from tests.support import SECRET, People, fixture_system, make_people
 from web.app import create_app
 from workflows import archival
@@ -61,15 +63,11 @@ class Env:
 
 @pytest.fixture(params=["local", "s3"])
 def env(request: pytest.FixtureRequest, db: Database, tmp_path: Path, signing: Signing) -> Iterator[Env]:
-    store: DocumentStore = request.getfixturevalue("local_store" if request.param == "local" else "s3_store")
+    if request.param == "local":
+        store: DocumentStore = request.getfixturevalue("local_store")
+    else:  # a key space of its own in the session's buckets
+        store = KeyPrefixedStore(request.getfixturevalue("s3_store"), f"t{secrets.token_hex(4)}/")
     yield _env(db, tmp_path, signing, store)
-
-
-@pytest.fixture
-def local_env(db: Database, tmp_path: Path, signing: Signing, local_store: DocumentStore) -> Env:
-    """On a fresh local store: the session's S3 buckets hold objects of earlier tests under the
-    same document ids (ids restart with every test's database)."""
-    return _env(db, tmp_path, signing, local_store)
 
 
 def _env(db: Database, tmp_path: Path, signing: Signing, store: DocumentStore) -> Env:
@@ -174,9 +172,8 @@ def test_closing_the_case_keeps_a_b_lta_archival_copy_that_pdfsig_and_pdfa_accep
 
 
 def test_an_archival_copy_is_renewed_with_a_further_archive_timestamp_that_pdfsig_and_pdfa_accept(
-    local_env: Env, tmp_path: Path, nss_db: str, monkeypatch: pytest.MonkeyPatch
+    env: Env, tmp_path: Path, nss_db: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    env = local_env
     issuing, archiving = env.system.issuing, env.system.archival
     assert issuing is not None and archiving is not None
     view = issuing.issue(env.people.clerk, env.case_id, "award_document", sample("award_document"))

@@ -28,7 +28,7 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from workflows.audit import SYSTEM, PendingEvent, append_case_events, append_chain_event
-from workflows.contracts import CONCLUDED, ContractService, chain_of_contract
+from workflows.contracts import CONCLUDED, chain_of_contract, lock_contract
 from workflows.db import Database
 from workflows.document_kinds import kind_of
 from workflows.errors import LaborcaseError, NotFoundError, StorageError
@@ -194,7 +194,7 @@ class _Contracts:
         )
 
     def lock(self, s: Session, record_id: int) -> LabourContract:
-        return ContractService._locked(s, record_id, case_unused=True)
+        return lock_contract(s, record_id, case_unused=True)
 
     def record_event(
         self, s: Session, locked: LabourContract, action: str, details: Mapping[str, Any], now: datetime

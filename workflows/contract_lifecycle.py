@@ -55,6 +55,7 @@ from workflows.contracts import (
     _aware,
     _verification_code,
     contract_retention,
+    lock_contract,
 )
 from workflows.errors import (
     ConflictError,
@@ -612,7 +613,7 @@ class LifecycleService:
             raise ValidationError("纸质文本申请有误：" + problems[0].message, problems)
         svc = self.contracts
         with self.db.transaction() as s:
-            contract = svc._locked(s, contract_id)
+            contract = lock_contract(s, contract_id)
             svc._as_worker(actor, contract)
             if contract.state != CONCLUDED:
                 raise ConflictError("只能申请已订立文书的纸质文本")
@@ -781,7 +782,7 @@ class LifecycleService:
         if contract is None or not _is_employer(actor, contract):
             self.contracts._employer_of(actor)  # PermissionDeniedError unless an employer's agent
             raise NotFoundError("labour contract", contract_id)
-        return self.contracts._locked(s, contract_id)
+        return lock_contract(s, contract_id)
 
     def _changeable(
         self, s: Session, actor: Actor, contract_id: int, locked: LabourContract | None = None
@@ -920,7 +921,7 @@ def apply_concluded(
     """What a concluded amendment or termination does to its contract (in the concluding transaction)."""
     if contract.kind not in (AMENDMENT, TERMINATION) or contract.original_id is None:
         return
-    original = service._locked(s, contract.original_id)
+    original = lock_contract(s, contract.original_id)
     if contract.kind == AMENDMENT:
         if original.ended_on is not None:
             raise ConflictError("劳动合同已解除或者终止，变更协议不能生效")

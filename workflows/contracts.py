@@ -524,7 +524,7 @@ class ContractService:
     def send(self, actor: Actor, contract_id: int, client: ClientInfo = ClientInfo()) -> None:
         """Hand the draft to the worker, who is told the process and that it costs nothing."""
         with self.db.transaction() as s:
-            contract = self._locked(s, contract_id)
+            contract = lock_contract(s, contract_id)
             self._as_employer(actor, contract)
             self._require(contract, (DRAFT,), "发送")
             self._send(s, contract, actor, self.clock(), client)
@@ -593,7 +593,7 @@ class ContractService:
             phone = self._require_phone(user.phone)
         challenge_id = self.phone_codes.verify_phone_code(phone, code, CONTRACT_SIGNING)
         with self.db.transaction() as s:
-            contract = self._locked(s, contract_id, case_unused=True)
+            contract = lock_contract(s, contract_id, case_unused=True)
             self._require(contract, self._worker_may_sign_in(contract), "核验身份")
             named = contract.clauses["worker"]
             if (
@@ -630,7 +630,7 @@ class ContractService:
     def worker_sign(self, actor: Actor, contract_id: int, client: ClientInfo = ClientInfo()) -> str:
         """The worker's personal signature (after a fresh identity check); returns the new state."""
         with self.db.transaction() as s:
-            contract = self._locked(s, contract_id)
+            contract = lock_contract(s, contract_id)
             self._as_worker(actor, contract)
             self._require(contract, self._worker_may_sign_in(contract), "签名")
             now = self.clock()
@@ -668,7 +668,7 @@ class ContractService:
     def employer_seal(self, actor: Actor, contract_id: int, client: ClientInfo = ClientInfo()) -> str:
         """The employer's own electronic seal; returns the new state."""
         with self.db.transaction() as s:
-            contract = self._locked(s, contract_id)
+            contract = lock_contract(s, contract_id)
             self._as_employer(actor, contract)
             allowed = (SENT,) if contract.signing_order != WORKER_FIRST else (WORKER_SIGNED,)
             self._require(contract, allowed, "盖章")
@@ -765,7 +765,7 @@ class ContractService:
 
     def _contract_of(self, s: Session, case: Case, data: Mapping[str, Any]) -> LabourContract:
         """The contract of an effect of its signing process (whose caller holds `case`)."""
-        return self._locked(s, int(data["contract_id"]), case)
+        return lock_contract(s, int(data["contract_id"]), case)
 
     def _on_sent(self, s: Session, case: Case, data: Mapping[str, Any], actor: Actor) -> None:
         """Tell the worker the process, how to view and download, and that it is free (指引 §3)."""
@@ -1004,7 +1004,7 @@ class ContractService:
         self, actor: Actor, contract_id: int, state: str, reason: str, client: ClientInfo, *, as_worker: bool
     ) -> None:
         with self.db.transaction() as s:
-            contract = self._locked(s, contract_id)
+            contract = lock_contract(s, contract_id)
             if as_worker:
                 self._as_worker(actor, contract)
                 self._require(contract, self._worker_may_sign_in(contract), "拒签")
@@ -1118,51 +1118,6 @@ class ContractService:
             raise NotFoundError("labour contract", contract_id)
         return contract
 
-    @staticmethod
-    def _locked(
-        s: Session, contract_id: int, case: Case | None = None, *, case_unused: bool = False
-    ) -> LabourContract:
-        """The contract, row-locked for this transaction, after its signing case (locked once:
-        effects of the signing process run in the transaction of the step that already holds both).
-
-        Every writer that takes both takes the case first, as the timer worker does (it holds
-        the case when an effect asks for the contract): the other order could deadlock with it.
-        `case` is the contract's case when the caller already holds its lock; `case_unused` says
-        the transaction will not touch the case, so it needs only the contract."""
-        locked: dict[int, tuple[LabourContract, SessionTransaction]]
-        locked = s.info.setdefault(_LOCKED_CONTRACTS, {})
-        held = locked.get(contract_id)
-        if held is not None and held[1].is_active and held[0] in s:  # a savepoint rolled back: lock again
-            return held[0]
-        if case is None and not case_unused:
-            case_of_contract = select(LabourContract.case_id).where(LabourContract.id == contract_id)
-            case = s.execute(
-                select(Case).where(Case.id == case_of_contract.scalar_subquery()).with_for_update()
-            ).scalar_one_or_none()
-        # the contract's row and its audit chain's head, locked in one statement (in this order,
-        # as every writer of the contract takes them); a contract has its head from its draft on
-        row = s.execute(
-            select(LabourContract, AuditChainHead)
-            .join(AuditChainHead, AuditChainHead.chain == chain_of_contract(contract_id))
-            .where(LabourContract.id == contract_id)
-            .with_for_update()
-        ).one_or_none()
-        if row is None:
-            contract = s.execute(
-                select(LabourContract).where(LabourContract.id == contract_id).with_for_update()
-            ).scalar_one_or_none()
-            if contract is None:
-                raise NotFoundError("labour contract", contract_id)
-        else:
-            contract, head = row
-            hold_chain_head(s, head)
-        if case is None and contract.case_id is not None and not case_unused:
-            # sent while this transaction waited for the draft's lock: its case is new, and no
-            # timer of it can be due yet, so nobody holds the case and waits for the contract
-            case = s.execute(select(Case).where(Case.id == contract.case_id).with_for_update()).scalar_one()
-        _hold_lock(s, contract, case)
-        return contract
-
 
 _LOCKED_CONTRACTS = "laborcase.locked_labour_contracts"  # session.info: id -> row locked in this transaction
 _LOCKED_CASES = "laborcase.locked_contract_cases"  # session.info: id -> signing case locked with its contract
@@ -1179,6 +1134,51 @@ def _employer(s: Session, organisation_id: int) -> Organisation | None:
     if organisation_id not in held:
         held[organisation_id] = s.get(Organisation, organisation_id)
     return held[organisation_id]
+
+
+def lock_contract(
+    s: Session, contract_id: int, case: Case | None = None, *, case_unused: bool = False
+) -> LabourContract:
+    """The contract, row-locked for this transaction, after its signing case (locked once:
+    effects of the signing process run in the transaction of the step that already holds both).
+
+    Every writer that takes both takes the case first, as the timer worker does (it holds
+    the case when an effect asks for the contract): the other order could deadlock with it.
+    `case` is the contract's case when the caller already holds its lock; `case_unused` says
+    the transaction will not touch the case, so it needs only the contract."""
+    locked: dict[int, tuple[LabourContract, SessionTransaction]]
+    locked = s.info.setdefault(_LOCKED_CONTRACTS, {})
+    held = locked.get(contract_id)
+    if held is not None and held[1].is_active and held[0] in s:  # a savepoint rolled back: lock again
+        return held[0]
+    if case is None and not case_unused:
+        case_of_contract = select(LabourContract.case_id).where(LabourContract.id == contract_id)
+        case = s.execute(
+            select(Case).where(Case.id == case_of_contract.scalar_subquery()).with_for_update()
+        ).scalar_one_or_none()
+    # the contract's row and its audit chain's head, locked in one statement (in this order,
+    # as every writer of the contract takes them); a contract has its head from its draft on
+    row = s.execute(
+        select(LabourContract, AuditChainHead)
+        .join(AuditChainHead, AuditChainHead.chain == chain_of_contract(contract_id))
+        .where(LabourContract.id == contract_id)
+        .with_for_update()
+    ).one_or_none()
+    if row is None:
+        contract = s.execute(
+            select(LabourContract).where(LabourContract.id == contract_id).with_for_update()
+        ).scalar_one_or_none()
+        if contract is None:
+            raise NotFoundError("labour contract", contract_id)
+    else:
+        contract, head = row
+        hold_chain_head(s, head)
+    if case is None and contract.case_id is not None and not case_unused:
+        # sent while this transaction waited for the draft's lock: its case is new, and no
+        # timer of it can be due yet, so nobody holds the case and waits for the contract
+        case = s.execute(select(Case).where(Case.id == contract.case_id).with_for_update()).scalar_one()
+    _hold_lock(s, contract, case)
+    return contract
 
 
 def _hold_lock(s: Session, contract: LabourContract, case: Case | None = None) -> None:

@@ -31,8 +31,8 @@ from workflows.audit import SYSTEM, PendingEvent, append_case_events, append_cha
 from workflows.contracts import CONCLUDED, chain_of_contract, lock_contract
 from workflows.db import Database
 from workflows.document_kinds import kind_of
-from workflows.errors import LaborcaseError, NotFoundError, StorageError
-from workflows.issuing import as_utc, retention_of, stored_once
+from workflows.errors import LaborcaseError, NotFoundError
+from workflows.issuing import as_utc, put_once, retention_of, stored_once
 from workflows.models import Case, IssuedDocument, LabourContract, StoredFile
 from workflows.ports import Bucket, DocumentStore, Retention, Sealer, SealLevel, StoredObject
 
@@ -398,16 +398,7 @@ class ArchivalService:
         metadata = {"record": f"{kind.event_prefix}:{record_id}", "archival-copy-of": source.sha256}
         if renewal:
             metadata["renewal"] = str(renewal)
-        try:
-            return self.store.put(
-                Bucket.ARCHIVE, pdf, content_type="application/pdf", key=key,
-                retention=retention, legal_hold=hold, metadata=metadata,
-            )  # fmt: skip
-        except StorageError:
-            existing = stored_once(self.store, key)
-            if existing is None:
-                raise
-            return existing[0]
+        return put_once(self.store, key, pdf, retention, metadata, legal_hold=hold)
 
     def _file(
         self, s: Session, kind: _Kind, record: Any, obj: StoredObject, pdf: bytes, renewal: int, now: datetime

@@ -140,7 +140,7 @@ def archive_key(document_id: int) -> str:
     return f"issued/{document_id:012d}.pdf"
 
 
-def stored_file_row(
+def _stored_file(
     s: Session, doc: IssuedDocument, obj: StoredObject, kind: str, filename: str, now: datetime
 ) -> StoredFile:
     """The stored-file row of one of a document's PDFs (flushed: its id is needed)."""
@@ -162,7 +162,13 @@ def _outbox_job(document_id: int) -> Any:
 
 
 def put_once(
-    store: DocumentStore, key: str, pdf: bytes, retention: Retention, metadata: Mapping[str, str]
+    store: DocumentStore,
+    key: str,
+    pdf: bytes,
+    retention: Retention | None,
+    metadata: Mapping[str, str],
+    *,
+    legal_hold: bool = False,
 ) -> StoredObject:
     """Store `pdf` locked under its fixed key in the archive; a racing worker's copy, if first,
     is kept (nothing is ever overwritten)."""
@@ -173,6 +179,7 @@ def put_once(
             content_type="application/pdf",
             key=key,
             retention=retention,
+            legal_hold=legal_hold,
             metadata=metadata,
         )
     except StorageError:
@@ -413,7 +420,7 @@ class IssuingService:
                 return _view(doc)
             case = s.get(Case, doc.case_id, with_for_update=True)
             assert case is not None
-            file = stored_file_row(s, doc, obj, f"document:{kind.key}", f"{kind.title}-{doc.number}.pdf", now)
+            file = _stored_file(s, doc, obj, f"document:{kind.key}", f"{kind.title}-{doc.number}.pdf", now)
             doc.state, doc.issued_at, doc.sha256, doc.pages = "issued", now, obj.sha256, pages
             doc.stored_file_id, doc.attempts, doc.last_error = file.id, doc.attempts + 1, None
             s.execute(_outbox_job(doc.id).values(state="done", done_at=now))

@@ -40,7 +40,8 @@ def run_worker(
 ) -> None:
     """Loop until `should_stop()`: timers, pending documents (sealing, storing), rows of bulk
     sends and queued texts whenever due; every `sweep_seconds` the overdue sweep, the archival
-    copies of closed cases' documents (and their renewal) and the purge of kept API responses."""
+    copies (documents of closed cases, concluded contracts) and their renewal, and the purge
+    of kept API responses."""
     log.info("worker %s started", timers.name)
     next_sweep = 0.0
     while not should_stop():

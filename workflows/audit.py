@@ -22,10 +22,12 @@ from typing import Any, cast
 from sqlalchemy import Table, event, insert, select
 from sqlalchemy.orm import Session
 
+from workflows.direct_sql import DirectStatement
 from workflows.models import AuditChainHead, AuditEvent, Case
 
 _AUDIT_EVENT = cast(Table, AuditEvent.__table__)
-_INSERT_EVENT = insert(_AUDIT_EVENT)  # built once: statement construction costs as much as running it
+#: the audit rows' INSERT, built once and run on the cursor (see workflows.direct_sql)
+EVENT_INSERT = DirectStatement(insert(_AUDIT_EVENT))
 
 GLOBAL_CHAIN = "global"
 
@@ -155,8 +157,7 @@ def case_event_rows(
 
 def insert_event_rows(session: Session, rows: list[dict[str, Any]]) -> None:
     """Write rows made by `case_event_rows` (Core: cheaper than an ORM bulk insert)."""
-    if rows:
-        session.execute(_INSERT_EVENT, rows)
+    EVENT_INSERT.insert_rows(session, rows)
 
 
 def append_case_events(

@@ -20,6 +20,7 @@ from sqlalchemy import Table, bindparam, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
+from workflows.direct_sql import DirectStatement, WriteBatch
 from workflows.errors import ConflictError
 from workflows.models import Case, HumanTask
 
@@ -29,7 +30,7 @@ _HUMAN_TASK = cast(Table, HumanTask.__table__)
 #: the case-row columns a step may change (besides the version)
 CASE_STEP_COLUMNS = ("updated_at", "workflow_meta", "audit_seq", "audit_head", "status", "closed_at")
 
-_UPDATE_CASE = (
+_UPDATE_CASE = DirectStatement(
     update(_CASE)
     .where(_CASE.c.id == bindparam("b_id"), _CASE.c.version == bindparam("b_version"))
     .values(
@@ -38,7 +39,7 @@ _UPDATE_CASE = (
     )
 )
 
-_COMPLETE_TASK = (
+_COMPLETE_TASK = DirectStatement(
     update(_HUMAN_TASK)
     .where(_HUMAN_TASK.c.id == bindparam("b_id"), _HUMAN_TASK.c.state == "open")
     .values(
@@ -51,37 +52,44 @@ _COMPLETE_TASK = (
 )
 
 
-def write_case_row(session: Session, case: Case, **values: Any) -> None:
+def write_case_row(session: Session, case: Case, *, batch: WriteBatch | None = None, **values: Any) -> None:
     """Write a step's changes to the case row and bump its version, or ConflictError if the
     row moved on since it was loaded.  `values` are CASE_STEP_COLUMNS; unnamed ones keep
-    the object's current value."""
+    the object's current value.  With `batch`, the write (and its check) goes out at its flush."""
     unknown = set(values) - set(CASE_STEP_COLUMNS)
     if unknown:
         raise ValueError(f"not a step column of the case row: {sorted(unknown)}")
     final = {column: values.get(column, getattr(case, column)) for column in CASE_STEP_COLUMNS}
     version = case.version
     params = {f"b_{column}": value for column, value in final.items()}
-    result = session.execute(
-        _UPDATE_CASE, {"b_id": case.id, "b_version": version, "b_new_version": version + 1, **params}
-    )
-    if cast(Any, result).rowcount != 1:
-        raise ConflictError(f"case {case.id} was changed by someone else; reload and try again")
+    row = {"b_id": case.id, "b_version": version, "b_new_version": version + 1, **params}
+    conflict = ConflictError(f"case {case.id} was changed by someone else; reload and try again")
+    if batch is not None:
+        batch.add(_UPDATE_CASE, row, rows=1, otherwise=lambda: conflict)
+    elif _UPDATE_CASE.execute(session, row) != 1:
+        raise conflict
     for column, value in final.items():
         set_committed_value(case, column, value)
     set_committed_value(case, "version", version + 1)
 
 
 def write_task_completed(
-    session: Session, task: HumanTask, user_id: int | None, result: dict[str, Any], at: datetime
+    session: Session,
+    task: HumanTask,
+    user_id: int | None,
+    result: dict[str, Any],
+    at: datetime,
+    batch: WriteBatch | None = None,
 ) -> None:
-    """Mark an open inbox item completed by `user_id` (its assignee if it had none)."""
+    """Mark an open inbox item completed by `user_id` (its assignee if it had none); with
+    `batch`, at its flush."""
     assignee = task.assignee_id if task.assignee_id is not None else user_id
-    done = session.execute(
-        _COMPLETE_TASK,
-        {"b_id": task.id, "b_at": at, "b_by": user_id, "b_assignee": assignee, "b_result": result},
-    )
-    if cast(Any, done).rowcount != 1:
-        raise ConflictError(f"task {task.id} is no longer open")
+    row = {"b_id": task.id, "b_at": at, "b_by": user_id, "b_assignee": assignee, "b_result": result}
+    gone = ConflictError(f"task {task.id} is no longer open")
+    if batch is not None:
+        batch.add(_COMPLETE_TASK, row, rows=1, otherwise=lambda: gone)
+    elif _COMPLETE_TASK.execute(session, row) != 1:
+        raise gone
     for attr, value in (
         ("state", "completed"),
         ("completed_at", at),

@@ -25,9 +25,10 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from workflows.audit import Actor, PendingEvent, case_event_rows, insert_event_rows
+from workflows.audit import EVENT_INSERT, Actor, PendingEvent, case_event_rows
 from workflows.case_writes import write_case_row
 from workflows.definitions import DEADLINE_FROM_PROPERTY, DEADLINE_PROPERTY, LoadedDefinition
+from workflows.direct_sql import DirectStatement, WriteBatch
 from workflows.engine import Engine, Run, StoredState, TaskRow, diff_states
 from workflows.errors import EngineError
 from workflows.models import Case, HumanTask, Timer, WorkflowTask
@@ -39,14 +40,13 @@ _HUMAN_TASK = cast(Table, HumanTask.__table__)
 _TIMER = cast(Table, Timer.__table__)
 
 # The statements of every step, built once (building one costs as much CPU as running it).
-_READ_TASKS = select(
-    _WORKFLOW_TASK.c.task_id, _WORKFLOW_TASK.c.workflow_key, _WORKFLOW_TASK.c.state, _WORKFLOW_TASK.c.doc
-).where(_WORKFLOW_TASK.c.case_id == bindparam("b_case"))
-_DELETE_TASKS = delete(_WORKFLOW_TASK).where(
-    _WORKFLOW_TASK.c.case_id == bindparam("b_case"),
-    _WORKFLOW_TASK.c.task_id.in_(bindparam("b_ids", expanding=True)),
+_READ_TASKS = DirectStatement(
+    select(
+        _WORKFLOW_TASK.c.task_id, _WORKFLOW_TASK.c.workflow_key, _WORKFLOW_TASK.c.state, _WORKFLOW_TASK.c.doc
+    ).where(_WORKFLOW_TASK.c.case_id == bindparam("b_case"))
 )
-_INSERT_HUMAN_TASKS = insert(_HUMAN_TASK)
+_DELETE_TASKS: dict[int, DirectStatement] = {}  # per number of rows, built on first use
+_INSERT_HUMAN_TASKS = DirectStatement(insert(_HUMAN_TASK))
 _CANCEL_HUMAN_TASKS = (
     update(_HUMAN_TASK)
     .where(_HUMAN_TASK.c.id.in_(bindparam("b_ids", expanding=True)), _HUMAN_TASK.c.state == "open")
@@ -67,24 +67,36 @@ _FIRE_TIMER_ROW = (
     .where(_TIMER.c.id == bindparam("b_id"), _TIMER.c.state == "waiting")
     .values(state="fired", fired_at=bindparam("b_now"), fired_by=bindparam("b_by"))
 )
-_UPSERT_TASKS: dict[str, Any] = {}  # per dialect, built on first use
+_UPSERT_TASKS: dict[str, DirectStatement] = {}  # per dialect, built on first use
 
 
-def _upsert_statement(dialect: str) -> Any:
+def _upsert_statement(dialect: str) -> DirectStatement:
     stmt = _UPSERT_TASKS.get(dialect)
     if stmt is None:
         base: Any = pg_insert(_WORKFLOW_TASK) if dialect == "postgresql" else sqlite_insert(_WORKFLOW_TASK)
-        stmt = base.on_conflict_do_update(
-            index_elements=[_WORKFLOW_TASK.c.case_id, _WORKFLOW_TASK.c.task_id],
-            set_={
-                "workflow_key": base.excluded.workflow_key,
-                "state": base.excluded.state,
-                "doc": base.excluded.doc,
-            },
+        stmt = _UPSERT_TASKS[dialect] = DirectStatement(
+            base.on_conflict_do_update(
+                index_elements=[_WORKFLOW_TASK.c.case_id, _WORKFLOW_TASK.c.task_id],
+                set_={
+                    "workflow_key": base.excluded.workflow_key,
+                    "state": base.excluded.state,
+                    "doc": base.excluded.doc,
+                },
+            )
         )
-        # RETURNING lets SQLAlchemy send the rows as one multi-VALUES statement (its
-        # "insertmanyvalues"), one round trip, rather than one execution per row
-        stmt = _UPSERT_TASKS[dialect] = stmt.returning(_WORKFLOW_TASK.c.task_id)
+    return stmt
+
+
+def _delete_tasks(n: int) -> DirectStatement:
+    """DELETE of `n` engine task rows of a case (one statement per row count: no expanding IN)."""
+    stmt = _DELETE_TASKS.get(n)
+    if stmt is None:
+        stmt = _DELETE_TASKS[n] = DirectStatement(
+            delete(_WORKFLOW_TASK).where(
+                _WORKFLOW_TASK.c.case_id == bindparam("b_case"),
+                _WORKFLOW_TASK.c.task_id.in_([bindparam(f"b_id_{i}") for i in range(n)]),
+            )
+        )
     return stmt
 
 
@@ -159,8 +171,8 @@ class CaseRuntime:
     # -- loading -----------------------------------------------------------
 
     def read_state(self, session: Session, case: Case) -> StoredState:
-        rows = session.execute(_READ_TASKS, {"b_case": case.id}).all()
-        tasks = {r.task_id: TaskRow(r.workflow_key, r.state, r.doc) for r in rows}
+        rows = _READ_TASKS.all(session, {"b_case": case.id})
+        tasks = {task_id: TaskRow(key, state, doc) for task_id, key, state, doc in rows}
         return StoredState(meta=_engine_meta(case.workflow_meta), tasks=tasks)
 
     def load(self, session: Session, case: Case, definition: LoadedDefinition) -> Run:
@@ -181,10 +193,15 @@ class CaseRuntime:
         fired_timer_id: int | None = None,
         worker: str | None = None,
         closed_as: str = "closed",
+        batch: WriteBatch | None = None,
     ) -> StepResult:
         """Write what the step changed: engine task rows, inbox items, timers, audit events
         and, last, the case row (version-checked: ConflictError if another writer got there).
-        A step that ends the process closes the case with status `closed_as`."""
+        A step that ends the process closes the case with status `closed_as`.
+
+        The hot writes go out together (one round trip on PostgreSQL), with those the caller
+        queued in `batch`; the queue is flushed before anything else touches the session."""
+        batch = batch if batch is not None else WriteBatch(session)
         now = self.clock()
         before = run.loaded
         issuing = self.documents is not None and definition.issuing_tasks
@@ -213,17 +230,30 @@ class CaseRuntime:
         # 1. engine task rows: only what changed
         diff = diff_states(before, after)
         if diff.upserts:
-            self._upsert_tasks(session, case.id, diff.upserts)
+            batch.add_rows(
+                _upsert_statement(session.get_bind().dialect.name), _task_rows(case.id, diff.upserts)
+            )
         if diff.deletes:
-            session.execute(_DELETE_TASKS, {"b_case": case.id, "b_ids": list(diff.deletes)})
+            ids = list(diff.deletes)
+            batch.add(
+                _delete_tasks(len(ids)), {"b_case": case.id, **{f"b_id_{i}": t for i, t in enumerate(ids)}}
+            )
 
         # 2. inbox items
         new_ids = [tid for tid in ready if tid not in old_human]
         gone_ids = [tid for tid in old_human if tid not in ready and tid != closed_task_id]
+        if self.deadlines is not None and any(
+            ready[tid].properties.get(DEADLINE_PROPERTY) for tid in new_ids
+        ):
+            batch.flush()  # the deadline policy reads and writes through the session
         for tid in new_ids:
             result.opened.append(self._open_task(session, case, definition, ready[tid], actor, now))
         if result.opened:
-            session.execute(_INSERT_HUMAN_TASKS, [_human_task_row(t) for t in result.opened])
+            batch.add_rows(_INSERT_HUMAN_TASKS, [_human_task_row(t) for t in result.opened])
+        if gone_ids or (
+            closed_task_id is not None and self.deadlines is not None and old_human.get(closed_task_id)
+        ):
+            batch.flush()
             audit.extend(
                 PendingEvent("task.opened", f"task:{t.id}", None, {"name": t.name, "role": t.candidate_role})
                 for t in result.opened
@@ -241,6 +271,8 @@ class CaseRuntime:
             self.deadlines.task_closed(session, case, closed_task_id, "completed", actor)
 
         # 3. timers
+        if waiting.keys() != old_timers.keys() or fired_timer_id is not None:
+            batch.flush()
         audit.extend(self._save_timers(session, case, run, waiting, old_timers, now, worker or actor.label))
         result.timers_started = sum(1 for tid in waiting if tid not in old_timers)
         if fired_timer_id is not None:
@@ -250,6 +282,8 @@ class CaseRuntime:
             )
 
         # 4. formal documents the step issues (requested now, sealed and stored by the worker)
+        if (self.documents is not None and issued) or effects:
+            batch.flush()
         if self.documents is not None:
             for task in issued:
                 self.documents.task_issues(
@@ -267,7 +301,7 @@ class CaseRuntime:
 
         # 6. audit trail, then the case row: new meta, audit head, version
         rows, seq, head = case_event_rows(case.id, case.audit_seq, case.audit_head, actor, audit, now)
-        insert_event_rows(session, rows)
+        batch.add_rows(EVENT_INSERT, rows)
         changes: dict[str, Any] = {
             "workflow_meta": meta,
             "updated_at": now,
@@ -276,7 +310,8 @@ class CaseRuntime:
         }
         if closing:
             changes.update(status=closed_as, closed_at=now)
-        write_case_row(session, case, **changes)
+        write_case_row(session, case, batch=batch, **changes)
+        batch.flush()
         return result
 
     def _save_timers(
@@ -358,18 +393,13 @@ class CaseRuntime:
             task.due_at = self.deadlines.task_opened(session, case, task, rule, actor, now, trigger)
         return task
 
-    def _upsert_tasks(self, session: Session, case_id: int, rows: dict[str, TaskRow]) -> None:
-        values = [
-            {
-                "case_id": case_id,
-                "task_id": tid,
-                "workflow_key": r.workflow_key,
-                "state": r.state,
-                "doc": r.doc,
-            }
-            for tid, r in rows.items()
-        ]
-        session.execute(_upsert_statement(session.get_bind().dialect.name), values)
+
+def _task_rows(case_id: int, rows: dict[str, TaskRow]) -> list[dict[str, Any]]:
+    """The upsert parameters of changed engine task rows."""
+    return [
+        {"case_id": case_id, "task_id": tid, "workflow_key": r.workflow_key, "state": r.state, "doc": r.doc}
+        for tid, r in rows.items()
+    ]
 
 
 def _human_task_row(task: HumanTask) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from workflows.collective import collective_first
 from workflows.db import Database
 from workflows.deadlines import ESCALATION_HEAD_ROLES, ESCALATION_TASK, escalation_roles
 from workflows.definitions import Definitions
+from workflows.direct_sql import WriteBatch
 from workflows.errors import (
     ConflictError,
     FieldProblem,
@@ -223,7 +224,8 @@ class TaskService:
         )
         run = self.runtime.load(s, case, definition)
         run.complete_user_task(task.id, clean)
-        write_task_completed(s, task, actor.user_id, clean, self.runtime.clock())
+        batch = WriteBatch(s)  # the inbox item goes out with the step's writes
+        write_task_completed(s, task, actor.user_id, clean, self.runtime.clock(), batch)
         result = self.runtime.save(
             s,
             case,
@@ -239,6 +241,7 @@ class TaskService:
                 )
             ],
             closed_task_id=task.id,
+            batch=batch,
         )
         return Completion(task.id, case.id, case.version, [t.id for t in result.opened], result.completed)
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import orjson
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -17,8 +19,24 @@ from sqlalchemy.pool import NullPool
 from workflows.errors import ConflictError
 
 
+def json_dumps(value: Any) -> str:
+    """How JSON columns are written: orjson, several times faster than `json.dumps` on the
+    documents of every workflow step, and as strict (a datetime or dataclass in a document is
+    refused, not quietly turned into a string).  What orjson cannot write (an integer beyond
+    64 bits) goes through `json.dumps`.  Reading stays with `json.loads`: orjson reads an
+    integer beyond 64 bits as a float, silently."""
+    try:
+        return orjson.dumps(value, option=_ORJSON_OPTIONS).decode()
+    except TypeError:
+        return json.dumps(value)
+
+
+_ORJSON_OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """Create an engine tuned for the backend behind `url`."""
+    kwargs.setdefault("json_serializer", json_dumps)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, **kwargs)
 

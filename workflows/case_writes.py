@@ -2,8 +2,9 @@
 
 A step (task completion, message, timer) runs often and must stay cheap: building a
 SQLAlchemy statement costs about as much CPU as executing it, and an ORM flush several
-times more.  So the statements of the hot path are built once, here, with bind
-parameters, and the ORM objects the services hold are told what was written
+times more.  So the statements of the hot path are built once, here, as `DirectStatement`s
+(compiled once, run on the raw cursor; see workflows.direct_sql), optionally queued in the
+step's `WriteBatch`, and the ORM objects the services hold are told what was written
 (`set_committed_value`), so a later flush neither repeats nor undoes it.
 
 The case row carries the optimistic version: `write_case_row` updates it only where the

@@ -164,7 +164,9 @@ class WriteMeter:
         self.statements += 1
         if not statement.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE")):
             return
-        rows = params if many else [params]
+        # one dict even for a multi-VALUES INSERT (SQLAlchemy's insertmanyvalues reports the
+        # flattened parameters with many=True): iterating it would count key names, not values
+        rows = [params] if isinstance(params, dict) or not many else params
         for row in rows:
             values = row.values() if isinstance(row, dict) else row
             for v in values:

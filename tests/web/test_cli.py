@@ -119,3 +119,44 @@ def test_documents_issue_then_archive_makes_the_closed_cases_b_lta_copies(
             conn.execute(text("SELECT count(*) FROM issued_document WHERE archived_at IS NOT NULL")).scalar()
             == 1
         )
+
+
+def test_documents_bulk_issue_issues_every_requested_document_on_several_processes(
+    env: Path, db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from documents.samples import sample
+    from tests.signing_support import ORGANISATION, free_port
+    from tests.support import make_people
+
+    monkeypatch.setenv("LABORCASE_PKI_PORT", str(free_port()))  # the dev TSA, started by the command
+    monkeypatch.setenv("LABORCASE_SEAL_ORGANISATION", ORGANISATION)
+    system = fixture_system(db, tmp_path, env)
+    people = make_people(db)
+    ids = [
+        system.cases.open_case(
+            people.clerk, OpenCase("loop_process", "arbitration", f"仲裁{i}", people.org_id)
+        ).id
+        for i in range(4)
+    ]
+    fields = sample("award_document")
+    for per_document in (
+        "document_number",
+        "issue_date",
+        "verification_code",
+        "verification_url",
+        "case_number",
+    ):
+        fields.pop(per_document, None)
+    data = tmp_path / "award.json"
+    data.write_text(json.dumps(fields, ensure_ascii=False), "utf-8")
+    args = ["documents", "bulk-issue", "--type", "award_document", "--data", str(data), "--processes", "2"]
+    result = CliRunner().invoke(main, [*args, *(a for i in ids for a in ("--case-id", str(i)))])
+    assert result.exit_code == 0, result.output
+    assert "issued 4 of 4 in" in result.output and "/s once running)" in result.output
+    with db.engine.connect() as conn:
+        rows = conn.execute(text("SELECT case_id, state, number, sha256 FROM issued_document")).all()
+    assert sorted(r.case_id for r in rows) == sorted(ids)
+    assert {r.state for r in rows} == {"issued"} and all(r.sha256 for r in rows)
+    assert len({r.number for r in rows}) == 4  # each its own document number
+    again = CliRunner().invoke(main, ["documents", "issue-pending"])
+    assert again.exit_code == 0 and "nothing pending" in again.output

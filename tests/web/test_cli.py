@@ -14,6 +14,7 @@ from tests.support import FIXTURE_BPMN, SECRET, People, fixture_system
 from web.cli import main
 from workflows.cases import OpenCase
 from workflows.db import Database
+from workflows.system import System
 
 
 @pytest.fixture
@@ -85,17 +86,25 @@ def test_sms_outbox_refuses_when_messages_go_to_a_gateway(env: Path, monkeypatch
     assert result.exit_code == 1 and "no SMS gateway adapter" in result.output
 
 
-def test_documents_issue_then_archive_makes_the_closed_cases_b_lta_copies(
+@pytest.fixture
+def issuing(
     env: Path, db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from documents.samples import sample
+) -> tuple[System, People]:
+    """The services and the people of a commission whose documents commands seal with the dev PKI."""
     from tests.signing_support import ORGANISATION, free_port
     from tests.support import make_people
 
     monkeypatch.setenv("LABORCASE_PKI_PORT", str(free_port()))  # the dev TSA, started by the command
     monkeypatch.setenv("LABORCASE_SEAL_ORGANISATION", ORGANISATION)
-    system = fixture_system(db, tmp_path, env)
-    people = make_people(db)
+    return fixture_system(db, tmp_path, env), make_people(db)
+
+
+def test_documents_issue_then_archive_makes_the_closed_cases_b_lta_copies(
+    issuing: tuple[System, People], db: Database, tmp_path: Path
+) -> None:
+    from documents.samples import sample
+
+    system, people = issuing
     case = system.cases.open_case(
         people.clerk, OpenCase("loop_process", "arbitration", "仲裁", people.org_id)
     )
@@ -122,16 +131,11 @@ def test_documents_issue_then_archive_makes_the_closed_cases_b_lta_copies(
 
 
 def test_documents_bulk_issue_issues_every_requested_document_on_several_processes(
-    env: Path, db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    issuing: tuple[System, People], db: Database, tmp_path: Path
 ) -> None:
     from documents.samples import sample
-    from tests.signing_support import ORGANISATION, free_port
-    from tests.support import make_people
 
-    monkeypatch.setenv("LABORCASE_PKI_PORT", str(free_port()))  # the dev TSA, started by the command
-    monkeypatch.setenv("LABORCASE_SEAL_ORGANISATION", ORGANISATION)
-    system = fixture_system(db, tmp_path, env)
-    people = make_people(db)
+    system, people = issuing
     ids = [
         system.cases.open_case(
             people.clerk, OpenCase("loop_process", "arbitration", f"仲裁{i}", people.org_id)

@@ -250,14 +250,14 @@ class CaseRuntime:
             result.opened.append(self._open_task(session, case, definition, ready[tid], actor, now))
         if result.opened:
             batch.add_rows(_INSERT_HUMAN_TASKS, [_human_task_row(t) for t in result.opened])
-        if gone_ids or (
-            closed_task_id is not None and self.deadlines is not None and old_human.get(closed_task_id)
-        ):
-            batch.flush()
             audit.extend(
                 PendingEvent("task.opened", f"task:{t.id}", None, {"name": t.name, "role": t.candidate_role})
                 for t in result.opened
             )
+        if gone_ids or (
+            closed_task_id is not None and self.deadlines is not None and old_human.get(closed_task_id)
+        ):
+            batch.flush()  # cancelling items and the deadline policy go through the session
         if gone_ids:
             session.execute(_CANCEL_HUMAN_TASKS, {"b_ids": gone_ids, "b_now": now})
             for tid in gone_ids:

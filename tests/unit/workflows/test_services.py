@@ -85,6 +85,22 @@ def test_completing_twice_is_refused_and_unknown_tasks_are_named(world: tuple[Sy
     assert history.count("task.completed") == 1
 
 
+def test_each_step_records_what_it_closed_and_what_it_opened_in_the_audit_trail(
+    world: tuple[System, People],
+) -> None:
+    system, people = world
+    case_id = open_loop(system, people)
+    [first] = system.tasks.inbox(people.clerk)
+    done = system.tasks.complete(people.clerk, first.id, {"again": True})
+    [second] = done.opened_task_ids
+    trail = [(e["action"], e["entity"]) for e in system.cases.history(people.clerk, case_id)]
+    assert trail[-3:] == [
+        ("task.opened", f"task:{first.id}"),  # opening the case opened the first item
+        ("task.completed", f"task:{first.id}"),
+        ("task.opened", f"task:{second}"),
+    ]
+
+
 def test_invalid_form_data_writes_nothing(world: tuple[System, People], db: Database) -> None:
     system, people = world
     case_id = open_loop(system, people)

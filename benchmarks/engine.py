@@ -151,7 +151,7 @@ def service_rate(url: str, steps: int) -> float:
 
 
 class WriteMeter:
-    """Counts bytes of parameters sent in INSERT/UPDATE/DELETE statements."""
+    """Counts bytes of parameters sent in writing statements (INSERT, UPDATE, DELETE, WITH … AS)."""
 
     def __init__(self, engine: Any):
         self.bytes = 0
@@ -162,7 +162,8 @@ class WriteMeter:
         self, conn: Any, cursor: Any, statement: str, params: Any, context: Any, many: bool
     ) -> None:
         self.statements += 1
-        if not statement.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE")):
+        # a step's writes may go out as one statement of data-modifying CTEs (WITH w0 AS (…))
+        if not statement.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE", "WITH")):
             return
         # one dict even for a multi-VALUES INSERT (SQLAlchemy's insertmanyvalues reports the
         # flattened parameters with many=True): iterating it would count key names, not values

@@ -10,6 +10,10 @@ send; `before_cursor_execute` listeners still see it (meters and tests count sta
 
 Multi-row inserts go out as one multi-VALUES statement (one round trip), the SQL for each
 row count built from the one-row form and kept.
+
+A step's writes are queued in a `WriteBatch`.  On PostgreSQL, writes that are independent
+of each other go out as one statement — each write a data-modifying CTE — so a step costs
+one execution instead of six; the others go out in one pipeline.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, cast
 
 from sqlalchemy import Executable
@@ -111,16 +116,23 @@ class _Write:
 
 
 class WriteBatch:
-    """Writes of one step sent together at `flush`: on PostgreSQL in one pipeline, one round
-    trip instead of one per statement; elsewhere one after the other.  A write may name the
-    row count it must reach (an optimistic check); `flush` raises its error otherwise.
+    """Writes of one step sent together at `flush`: on PostgreSQL in one round trip instead
+    of one per statement; elsewhere one after the other.  A write may name the row count it
+    must reach (an optimistic check); `flush` raises its error otherwise.
 
     Writes are queued, not run: whoever reads or writes through the session in between must
     `flush` first, so the database sees every statement in the order it was added.
+
+    `independent=True` promises that no write reads or changes a row another write of the
+    same flush changes (e.g. a step's writes: each row is written once).  On PostgreSQL such
+    writes then run as one statement, each a data-modifying CTE on one snapshot: one
+    execution, one parse-and-bind, instead of one per write.  Without the promise they run
+    in order, in one pipeline, each seeing the ones before.
     """
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, *, independent: bool = False) -> None:
         self.session = session
+        self.independent = independent
         self._pending: list[_Write] = []
         self._conn: Connection | None = None
 
@@ -150,6 +162,8 @@ class WriteBatch:
         pipeline = getattr(driver, "pipeline", None)  # psycopg 3
         if pipeline is None or len(pending) == 1:
             counts = [_rowcount(_run(conn, w.sql, w.args)) for w in pending]
+        elif self.independent:
+            counts = _run_as_one(conn, pending)
         else:
             cursors, current = [], pending[0]
             try:
@@ -165,6 +179,61 @@ class WriteBatch:
         for write, count in zip(pending, counts, strict=True):
             if write.otherwise is not None and count != write.rows:
                 raise write.otherwise()
+
+
+@dataclass(frozen=True)
+class _Combined:
+    sql: str  # PostgreSQL's own $n placeholders: psycopg sends it as it is (a raw cursor)
+    order: tuple[tuple[int, str], ...]  # (write, parameter name) of each $n
+
+
+_PLACEHOLDER = re.compile(r"%\((\w+)\)s|%%")
+
+
+def _run_as_one(conn: Connection, pending: Sequence[_Write]) -> list[int]:
+    """Independent psycopg writes as one statement (`WITH w0 AS (…), w1 AS (…) SELECT` the row
+    count of each); their row counts, in order."""
+    from psycopg import RawCursor  # only psycopg connections have a pipeline
+
+    combined = _combine(tuple(w.sql for w in pending))
+    args = [pending[i].args[name] for i, name in combined.order]
+    # raw: psycopg sends the text as it is; a named-parameter cursor would parse it again on
+    # every call (psycopg caches the parsing only for statements of at most 50 parameters)
+    cursor = RawCursor(cast(Any, conn.connection.dbapi_connection))
+    _announce(conn, cursor, combined.sql, args)
+    try:
+        cursor.execute(combined.sql, args)
+    except conn.dialect.loaded_dbapi.Error as exc:
+        raise _wrapped(conn, combined.sql, args, exc) from exc
+    row = cursor.fetchone()
+    cursor.close()
+    assert row is not None  # the final SELECT always returns its one row
+    counts = [int(n) for n in row]
+    return counts
+
+
+@lru_cache(maxsize=512)  # one per shape of step (row counts vary); psycopg keeps 100 prepared
+def _combine(sqls: tuple[str, ...]) -> _Combined:
+    """The statements as CTEs of one, named placeholders turned into numbered ones."""
+    order: list[tuple[int, str]] = []
+    parts = []
+    for i, sql in enumerate(sqls):
+        numbers: dict[str, int] = {}
+
+        def placeholder(match: re.Match[str], i: int = i, numbers: dict[str, int] = numbers) -> str:
+            name = match.group(1)
+            if name is None:
+                return "%"  # an escaped percent sign: the raw text is sent as it is
+            if name not in numbers:
+                order.append((i, name))
+                numbers[name] = len(order)
+            return f"${numbers[name]}"
+
+        text = _PLACEHOLDER.sub(placeholder, sql)
+        returning = "" if " RETURNING " in text else " RETURNING 1"
+        parts.append(f"w{i} AS ({text}{returning})")
+    counts = ", ".join(f"(SELECT count(*) FROM w{i})" for i in range(len(sqls)))
+    return _Combined(f"WITH {', '.join(parts)} SELECT {counts}", tuple(order))
 
 
 def _rowcount(cursor: Any) -> int:

@@ -201,7 +201,7 @@ class CaseRuntime:
 
         The hot writes go out together (one round trip on PostgreSQL), with those the caller
         queued in `batch`; the queue is flushed before anything else touches the session."""
-        batch = batch if batch is not None else WriteBatch(session)
+        batch = batch if batch is not None else WriteBatch(session, independent=True)
         now = self.clock()
         before = run.loaded
         issuing = self.documents is not None and definition.issuing_tasks

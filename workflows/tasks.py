@@ -224,7 +224,7 @@ class TaskService:
         )
         run = self.runtime.load(s, case, definition)
         run.complete_user_task(task.id, clean)
-        batch = WriteBatch(s)  # the inbox item goes out with the step's writes
+        batch = WriteBatch(s, independent=True)  # the inbox item goes out with the step's writes
         write_task_completed(s, task, actor.user_id, clean, self.runtime.clock(), batch)
         result = self.runtime.save(
             s,

@@ -153,3 +153,72 @@ def test_batch_error_inside_the_pipeline_is_a_clean_conflict(db: Database) -> No
     with db.transaction() as s:
         assert [(r[0], r[2]["n"]) for r in _READ.all(s, {"b_chain": "test"})] == [(1, 1)]
         assert {r[0] for r in s.execute(select(AuditEvent.action))} == {"made"}
+
+
+def _statements(db: Database) -> tuple[list[str], Any]:
+    seen: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *rest: Any) -> None:
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    return seen, lambda: event.remove(db.engine, "before_cursor_execute", record)
+
+
+def test_independent_writes_go_out_as_one_statement_on_postgresql_with_the_same_effect(db: Database) -> None:
+    with db.transaction() as s:
+        _INSERT.insert_rows(s, [_row(1), _row(2), _row(1, chain="other")])
+    seen, stop = _statements(db)
+    try:
+        with db.transaction() as s:
+            batch = WriteBatch(s, independent=True)
+            batch.add_rows(_INSERT, [_row(3, chain="third"), _row(4, chain="third", 比例="50%")])
+            batch.add(
+                _RELABEL, {"b_chain": "test", "b_label": "批"}, rows=2, otherwise=lambda: ConflictError("x")
+            )
+            batch.add(_RELABEL, {"b_chain": "other", "b_label": "另"})
+            batch.flush()
+    finally:
+        stop()
+    writes = [sql for sql in seen if sql.startswith(("WITH", "INSERT", "UPDATE"))]
+    if db.is_postgres:
+        assert len(writes) == 1 and writes[0].startswith("WITH w0 AS (INSERT INTO audit_event")
+    else:
+        assert len(writes) == 3  # no such statement in SQLite: one after the other
+    with db.transaction() as s:
+        rows = s.execute(
+            select(AuditEvent.chain, AuditEvent.seq, AuditEvent.action, AuditEvent.actor_label)
+        ).all()
+        after = s.execute(select(AuditEvent.after).where(AuditEvent.seq == 4)).scalar_one()
+    assert sorted(rows) == [
+        ("other", 1, "relabelled", "另"),
+        ("test", 1, "relabelled", "批"),
+        ("test", 2, "relabelled", "批"),
+        ("third", 3, "made", "测试"),
+        ("third", 4, "made", "测试"),
+    ]
+    assert after == {"n": 4, "名称": "仲裁", "比例": "50%"}  # a percent sign in a value is just a value
+
+
+def test_independent_writes_check_each_row_count_and_roll_back_together(db: Database) -> None:
+    with db.transaction() as s:
+        _INSERT.insert_rows(s, [_row(1)])
+    with pytest.raises(ConflictError, match="moved on"), db.transaction() as s:
+        batch = WriteBatch(s, independent=True)
+        batch.add_rows(_INSERT, [_row(1, chain="other")])
+        batch.add(
+            _RELABEL,
+            {"b_chain": "test", "b_label": "批"},
+            rows=2,  # only one row is there to relabel
+            otherwise=lambda: ConflictError("moved on"),
+        )
+        batch.flush()
+    with pytest.raises(ConflictError), db.transaction() as s:
+        batch = WriteBatch(s, independent=True)
+        batch.add_rows(_INSERT, [_row(2)])
+        batch.add_rows(_INSERT, [_row(1)])  # duplicate (chain, seq)
+        batch.flush()
+    with db.transaction() as s:
+        assert s.execute(select(AuditEvent.chain, AuditEvent.seq, AuditEvent.action)).all() == [
+            ("test", 1, "made")
+        ]

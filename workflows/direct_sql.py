@@ -22,12 +22,14 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import Executable
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm.attributes import instance_state
 
 _NAMED = re.compile(r"%\((\w+)\)s")
 
@@ -65,13 +67,7 @@ class DirectStatement:
     def all(self, session: Session, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
         """Run a SELECT; its rows as tuples, column values processed as SQLAlchemy would."""
         conn, compiled = self._prepare(session, params)
-        cursor = _run(conn, compiled.sql, _arguments(compiled, params))
-        rows = cursor.fetchall()
-        cursor.close()
-        if not compiled.results:
-            return [tuple(r) for r in rows]
-        procs = compiled.results
-        return [tuple(v if p is None else p(v) for p, v in zip(procs, r, strict=True)) for r in rows]
+        return _rows(compiled, _run(conn, compiled.sql, _arguments(compiled, params)))
 
     def bound(self, session: Session, params: Mapping[str, Any]) -> tuple[Connection, str, Any]:
         """The session's connection, the SQL and its driver arguments for `params`."""
@@ -105,6 +101,56 @@ class DirectStatement:
         if compiled is None:
             compiled = self._compiled[key] = _compile(self.statement, conn.dialect, key[1])
         return conn, compiled
+
+
+def read_in_turn(
+    session: Session, reads: Sequence[tuple[DirectStatement, Mapping[str, Any]]]
+) -> list[list[tuple[Any, ...]]]:
+    """Run SELECTs one after the other, each seeing what the ones before it locked (a row lock
+    first, then what it guards); the rows of each.  On PostgreSQL in one round trip, a
+    pipeline, with the transaction's BEGIN; under READ COMMITTED each statement takes its
+    snapshot when it starts, so a read after a `FOR UPDATE` sees what the lock holder committed.
+    """
+    conn = session.connection()
+    driver = conn.connection.dbapi_connection
+    pipeline = getattr(driver, "pipeline", None)  # psycopg 3
+    if pipeline is None:
+        return [statement.all(session, params) for statement, params in reads]
+    sent: list[tuple[_Compiled, Any]] = []
+    sql, args = "", None
+    try:
+        with pipeline():
+            for statement, params in reads:
+                _, compiled = statement._prepare(session, params)
+                sql, args = compiled.sql, _arguments(compiled, params)
+                cursor = driver.cursor()  # type: ignore[union-attr]
+                _announce(conn, cursor, sql, args)
+                cursor.execute(sql, args)
+                sent.append((compiled, cursor))
+    except conn.dialect.loaded_dbapi.Error as exc:  # raised at the pipeline's sync
+        raise _wrapped(conn, sql, args, exc) from exc
+    return [_rows(compiled, cursor) for compiled, cursor in sent]
+
+
+_T = TypeVar("_T")
+
+
+def persistent(session: Session, cls: type[_T], values: Mapping[str, Any]) -> _T | None:
+    """A mapped object for a row read by a DirectStatement (`values`: attribute → value, every
+    column), made part of `session` as if the ORM had loaded it: no history, no SQL.  None when
+    the session already holds that identity: the ORM decides then what the object shows, so
+    the caller loads it through the session."""
+    mapper = sa_inspect(cls)
+    key = mapper.identity_key_from_primary_key(
+        [values[mapper.get_property_by_column(c).key] for c in mapper.primary_key]
+    )
+    if key in session.identity_map:
+        return None
+    obj = mapper.class_manager.new_instance()
+    instance_state(obj).dict.update(values)
+    make_transient_to_detached(obj)
+    session.add(obj)
+    return cast(_T, obj)
 
 
 @dataclass(frozen=True)
@@ -234,6 +280,15 @@ def _combine(sqls: tuple[str, ...]) -> _Combined:
         parts.append(f"w{i} AS ({text}{returning})")
     counts = ", ".join(f"(SELECT count(*) FROM w{i})" for i in range(len(sqls)))
     return _Combined(f"WITH {', '.join(parts)} SELECT {counts}", tuple(order))
+
+
+def _rows(compiled: _Compiled, cursor: Any) -> list[tuple[Any, ...]]:
+    rows = cursor.fetchall()
+    cursor.close()
+    if not compiled.results:
+        return [tuple(r) for r in rows]
+    procs = compiled.results
+    return [tuple(v if p is None else p(v) for p, v in zip(procs, r, strict=True)) for r in rows]
 
 
 def _rowcount(cursor: Any) -> int:

@@ -45,6 +45,15 @@ _READ_TASKS = DirectStatement(
         _WORKFLOW_TASK.c.task_id, _WORKFLOW_TASK.c.workflow_key, _WORKFLOW_TASK.c.state, _WORKFLOW_TASK.c.doc
     ).where(_WORKFLOW_TASK.c.case_id == bindparam("b_case"))
 )
+# the same rows, for the case of an inbox item: read in one round trip with that item's lock
+_READ_TASKS_OF_ITEM_CASE = DirectStatement(
+    select(
+        _WORKFLOW_TASK.c.task_id, _WORKFLOW_TASK.c.workflow_key, _WORKFLOW_TASK.c.state, _WORKFLOW_TASK.c.doc
+    ).where(
+        _WORKFLOW_TASK.c.case_id
+        == select(_HUMAN_TASK.c.case_id).where(_HUMAN_TASK.c.id == bindparam("b_item")).scalar_subquery()
+    )
+)
 _DELETE_TASKS: dict[int, DirectStatement] = {}  # per number of rows, built on first use
 _INSERT_HUMAN_TASKS = DirectStatement(insert(_HUMAN_TASK))
 _CANCEL_HUMAN_TASKS = (
@@ -170,13 +179,29 @@ class CaseRuntime:
 
     # -- loading -----------------------------------------------------------
 
-    def read_state(self, session: Session, case: Case) -> StoredState:
-        rows = _READ_TASKS.all(session, {"b_case": case.id})
+    def read_state(
+        self, session: Session, case: Case, rows: Sequence[tuple[Any, ...]] | None = None
+    ) -> StoredState:
+        """The case's stored workflow; `rows` when they were read already (`task_rows_read`)."""
+        if rows is None:
+            rows = _READ_TASKS.all(session, {"b_case": case.id})
         tasks = {task_id: TaskRow(key, state, doc) for task_id, key, state, doc in rows}
         return StoredState(meta=_engine_meta(case.workflow_meta), tasks=tasks)
 
-    def load(self, session: Session, case: Case, definition: LoadedDefinition) -> Run:
-        return self.engine.load(definition.process, self.read_state(session, case))
+    @staticmethod
+    def task_rows_read(item_id: str) -> tuple[DirectStatement, dict[str, Any]]:
+        """The read of the engine task rows of inbox item `item_id`'s case, for a caller that
+        sends it with other reads (`read_in_turn`) and hands the rows to `load`."""
+        return _READ_TASKS_OF_ITEM_CASE, {"b_item": item_id}
+
+    def load(
+        self,
+        session: Session,
+        case: Case,
+        definition: LoadedDefinition,
+        rows: Sequence[tuple[Any, ...]] | None = None,
+    ) -> Run:
+        return self.engine.load(definition.process, self.read_state(session, case, rows))
 
     # -- saving ------------------------------------------------------------
 

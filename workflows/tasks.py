@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, bindparam, exists, or_, select
+from sqlalchemy import Table, and_, bindparam, exists, or_, select
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session
 
 from workflows.access import may_act_on_task, require_case_access, visible_cases_filter
@@ -17,7 +18,7 @@ from workflows.collective import collective_first
 from workflows.db import Database
 from workflows.deadlines import ESCALATION_HEAD_ROLES, ESCALATION_TASK, escalation_roles
 from workflows.definitions import Definitions
-from workflows.direct_sql import WriteBatch
+from workflows.direct_sql import DirectStatement, WriteBatch, persistent, read_in_turn
 from workflows.errors import (
     ConflictError,
     FieldProblem,
@@ -38,6 +39,17 @@ _LOAD = (
     .where(HumanTask.id == bindparam("b_task"))
 )
 _LOAD_LOCKED = _LOAD.with_for_update()
+# the same, locked, as plain rows: a step reads it with the case's engine rows in one round trip
+_TASK_TABLE = cast(Table, HumanTask.__table__)
+_CASE_TABLE = cast(Table, Case.__table__)
+_TASK_KEYS = tuple(sa_inspect(HumanTask).get_property_by_column(c).key for c in _TASK_TABLE.c)
+_CASE_KEYS = tuple(sa_inspect(Case).get_property_by_column(c).key for c in _CASE_TABLE.c)
+_LOCK_ROWS = DirectStatement(
+    select(*_TASK_TABLE.c, *_CASE_TABLE.c)
+    .join_from(_TASK_TABLE, _CASE_TABLE, _CASE_TABLE.c.id == _TASK_TABLE.c.case_id)
+    .where(_TASK_TABLE.c.id == bindparam("b_task"))
+    .with_for_update()
+)
 
 
 @dataclass(frozen=True)
@@ -209,7 +221,7 @@ class TaskService:
         """`complete` inside the caller's transaction, so a use case can change more in the same
         unit of work (e.g. book the hearing room that the form names): all or nothing.  Such a
         use case may fill the form's `readOnly` fields (`system_fields`); a client may not."""
-        task, case = self._load_open(s, actor, task_id)
+        task, case, engine_rows = self._load_step(s, actor, task_id)
         self._check_may_act(s, actor, task, case)
         if task.assignee_id is not None and task.assignee_id != actor.user_id:
             raise ConflictError(f"task {task_id} is claimed by another user")
@@ -222,7 +234,7 @@ class TaskService:
         clean = (
             validate_form(schema, data, schema_key=f"{definition.id}:{form_key}") if schema else dict(data)
         )
-        run = self.runtime.load(s, case, definition)
+        run = self.runtime.load(s, case, definition, engine_rows)
         run.complete_user_task(task.id, clean)
         batch = WriteBatch(s, independent=True)  # the inbox item goes out with the step's writes
         write_task_completed(s, task, actor.user_id, clean, self.runtime.clock(), batch)
@@ -290,10 +302,32 @@ class TaskService:
         only its own case (read access) — whether it may act on this task is `_check_may_act`'s call.
         """
         task, case = self._load(s, task_id, lock=True)
+        self._require_open(s, actor, task, case)
+        return task, case
+
+    def _load_step(
+        self, s: Session, actor: Actor, task_id: str
+    ) -> tuple[HumanTask, Case, list[tuple[Any, ...]]]:
+        """As `_load_open`, with the case's engine task rows: on PostgreSQL BEGIN, the lock and
+        the rows go out in one round trip (the rows read after the lock is granted)."""
+        locked, engine_rows = read_in_turn(
+            s, [(_LOCK_ROWS, {"b_task": task_id}), self.runtime.task_rows_read(task_id)]
+        )
+        if not locked:
+            raise UnknownTaskError(task_id)
+        row, n = locked[0], len(_TASK_KEYS)
+        task = persistent(s, HumanTask, dict(zip(_TASK_KEYS, row[:n], strict=True)))
+        case = persistent(s, Case, dict(zip(_CASE_KEYS, row[n:], strict=True)))
+        if task is None or case is None:  # the unit of work holds them already: its objects count
+            task, case = self._load(s, task_id)  # locked above
+        self._require_open(s, actor, task, case)
+        return task, case, engine_rows
+
+    @staticmethod
+    def _require_open(s: Session, actor: Actor, task: HumanTask, case: Case) -> None:
         require_case_access(s, actor, case, "write" if actor.roles & STAFF_ROLES else "read")
         if task.state != "open":
-            raise TaskNotOpenError(task_id, task.state)
-        return task, case
+            raise TaskNotOpenError(task.id, task.state)
 
     def _check_may_act(self, s: Session, actor: Actor, task: HumanTask, case: Case) -> None:
         if task.name == ESCALATION_TASK and actor.roles & escalation_roles(case.case_type):

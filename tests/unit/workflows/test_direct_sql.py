@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import UTC, datetime
 from typing import Any, cast
 
@@ -11,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from workflows.db import Database
-from workflows.direct_sql import DirectStatement, WriteBatch
+from workflows.direct_sql import DirectStatement, WriteBatch, persistent, read_in_turn
 from workflows.errors import ConflictError
 from workflows.models import AuditEvent
 
@@ -222,3 +224,76 @@ def test_independent_writes_check_each_row_count_and_roll_back_together(db: Data
         assert s.execute(select(AuditEvent.chain, AuditEvent.seq, AuditEvent.action)).all() == [
             ("test", 1, "made")
         ]
+
+
+_LOCK_MADE = DirectStatement(
+    select(_EVENTS.c.id, _EVENTS.c.seq)
+    .where(_EVENTS.c.chain == bindparam("b_chain"), _EVENTS.c.seq == 1)
+    .with_for_update()
+)
+
+
+def test_reads_in_turn_see_what_the_holder_of_the_lock_they_waited_for_committed(pg_db: Database) -> None:
+    with pg_db.transaction() as s:
+        _INSERT.insert_rows(s, [_row(1, chain="lock"), _row(1)])
+    holding, read = threading.Event(), threading.Event()
+    seen: list[list[list[tuple[Any, ...]]]] = []
+
+    def writer() -> None:
+        with pg_db.transaction() as s:
+            _LOCK_MADE.all(s, {"b_chain": "lock"})
+            holding.set()
+            time.sleep(0.3)  # the reader is waiting for the lock now
+            _INSERT.insert_rows(s, [_row(2), _row(3)])
+
+    def reader() -> None:
+        holding.wait(5)
+        with pg_db.transaction() as s:
+            seen.append(read_in_turn(s, [(_LOCK_MADE, {"b_chain": "lock"}), (_READ, {"b_chain": "test"})]))
+        read.set()
+
+    threads = [threading.Thread(target=writer), threading.Thread(target=reader)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    [[locked, rows]] = seen
+    assert [r[1] for r in locked] == [1]
+    assert [r[0] for r in rows] == [1, 2, 3]  # read after the lock was granted, not before
+
+
+def test_reads_in_turn_return_each_statements_rows_processed(db: Database) -> None:
+    with db.transaction() as s:
+        _INSERT.insert_rows(s, [_row(1, chain="lock"), _row(1), _row(2)])
+    with db.transaction() as s:
+        locked, rows = read_in_turn(s, [(_LOCK_MADE, {"b_chain": "lock"}), (_READ, {"b_chain": "test"})])
+    assert len(locked) == 1
+    assert [(r[0], r[2]) for r in rows] == [(1, {"n": 1, "名称": "仲裁"}), (2, {"n": 2, "名称": "仲裁"})]
+    assert rows[0][1].replace(tzinfo=UTC) == AT
+
+
+def test_a_row_read_directly_becomes_a_session_object_as_if_the_orm_had_loaded_it(db: Database) -> None:
+    with db.transaction() as s:
+        _INSERT.insert_rows(s, [_row(1), _row(2)])
+    columns = list(_EVENTS.c)
+    whole = DirectStatement(select(*columns).where(_EVENTS.c.seq == bindparam("b_seq")))
+    with db.transaction() as s:
+        [row] = whole.all(s, {"b_seq": 1})
+        seen, stop = _statements(db)
+        try:
+            made = persistent(s, AuditEvent, {c.key: v for c, v in zip(columns, row, strict=True)})
+            assert made is not None and made in s and not s.dirty and not s.new
+            assert made.after == {"n": 1, "名称": "仲裁"} and made.actor_label == "测试"
+            assert s.get(AuditEvent, made.id) is made  # the identity map has it: no SELECT
+        finally:
+            stop()
+        assert seen == []
+        made.actor_label = "改"  # changes are tracked like any loaded object's
+        assert made in s.dirty
+        # an identity the session holds already is the session's to show
+        loaded = s.execute(select(AuditEvent).where(AuditEvent.seq == 2)).scalar_one()
+        [row2] = whole.all(s, {"b_seq": 2})
+        assert persistent(s, AuditEvent, {c.key: v for c, v in zip(columns, row2, strict=True)}) is None
+        assert loaded in s
+    with db.transaction() as s:
+        assert s.execute(select(AuditEvent.actor_label).where(AuditEvent.seq == 1)).scalar_one() == "改"

@@ -101,6 +101,23 @@ def test_each_step_records_what_it_closed_and_what_it_opened_in_the_audit_trail(
     ]
 
 
+def test_a_unit_of_work_that_holds_the_task_already_completes_it_with_its_own_objects(
+    world: tuple[System, People], db: Database
+) -> None:
+    system, people = world
+    case_id = open_loop(system, people)
+    [first] = system.tasks.inbox(people.clerk)
+    with db.transaction() as s:
+        held = s.get(HumanTask, first.id)
+        assert held is not None
+        done = system.tasks.complete_in(s, people.clerk, first.id, {"again": True})
+        assert held.state == "completed" and held.completed_by == people.clerk.user_id
+    [second] = system.tasks.inbox(people.clerk)
+    assert done.opened_task_ids == [second.id] and done.case_id == case_id
+    after = system.tasks.complete(people.clerk, second.id, {"again": True})
+    assert after.case_version == done.case_version + 1  # the next step took it from the one saved
+
+
 def test_invalid_form_data_writes_nothing(world: tuple[System, People], db: Database) -> None:
     system, people = world
     case_id = open_loop(system, people)

@@ -23,8 +23,7 @@ def json_dumps(value: Any) -> str:
     """How JSON columns are written: orjson, several times faster than `json.dumps` on the
     documents of every workflow step, and as strict (a datetime or dataclass in a document is
     refused, not quietly turned into a string).  What orjson cannot write (an integer beyond
-    64 bits) goes through `json.dumps`.  Reading stays with `json.loads`: orjson reads an
-    integer beyond 64 bits as a float, silently."""
+    64 bits) goes through `json.dumps`."""
     try:
         return orjson.dumps(value, option=_ORJSON_OPTIONS).decode()
     except TypeError:
@@ -32,11 +31,31 @@ def json_dumps(value: Any) -> str:
 
 
 _ORJSON_OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+# every digit to "0", everything else to a space: 19 zeros in a row are a number that may not
+# fit 64 bits (2**63 has 19 digits).  A byte table is ten times faster than a regex here.
+_DIGIT_RUNS = bytes(48 if 48 <= b <= 57 else 32 for b in range(256))
+_LONG_NUMBER = b"0" * 19
+
+
+def json_loads(text: str | bytes) -> Any:
+    """How JSON columns are read: what `json.loads` returns, by orjson (several times faster on
+    the task documents every step loads) wherever the two agree.  orjson reads an integer
+    beyond 64 bits as a float, silently: a text with 19 digits in a row (even inside a string,
+    e.g. a bank card number) goes to `json.loads`; so does one orjson refuses and the standard
+    library reads (NaN, 1e400, a lone surrogate escape)."""
+    data = text.encode() if isinstance(text, str) else text
+    if _LONG_NUMBER not in data.translate(_DIGIT_RUNS):
+        try:
+            return orjson.loads(data)
+        except orjson.JSONDecodeError:
+            pass
+    return json.loads(text)
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """Create an engine tuned for the backend behind `url`."""
     kwargs.setdefault("json_serializer", json_dumps)
+    kwargs.setdefault("json_deserializer", json_loads)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, **kwargs)
 

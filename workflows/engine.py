@@ -678,6 +678,7 @@ def _snapshot_workflow(wf: Any, key: str, registry: Any, rows: dict[str, TaskRow
             if t._parent is not None:
                 keep.add(t._parent)
 
+    kept = {str(tid) for tid in keep}  # children are ids as text: compare text, not parsed UUIDs
     for tid in keep:
         task = tasks[tid]
         doc = registry.convert(task)
@@ -686,7 +687,7 @@ def _snapshot_workflow(wf: Any, key: str, registry: Any, rows: dict[str, TaskRow
             doc["parent"] = str(root.id)
             doc["data"] = registry.convert(registry.clean(task.data))
             doc["delta"] = {}
-        doc["children"] = [c for c in doc["children"] if UUID(c) in keep]
+        doc["children"] = [c for c in doc["children"] if c in kept]
         if tid == root.id:
             reattached = [str(t) for t in keep if t != root.id and tasks[t]._parent not in keep]
             doc["children"] = _stable_union(doc["children"], sorted(reattached))

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import select
 
-from workflows.db import Database, json_dumps
+from workflows.db import Database, json_dumps, json_loads
 from workflows.models import AuditEvent
 
 
@@ -31,6 +31,26 @@ def test_json_writer_is_as_strict_as_the_standard_library() -> None:
     # what json.dumps accepts, it accepts too: integer keys become strings, big integers stay exact
     assert json.loads(json_dumps({1: "a"})) == {"1": "a"}
     assert json.loads(json_dumps({"big": 2**70})) == {"big": 2**70}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"名称": "仲裁委", "n": [1, 2.5, -0.0, null, true], "k": "\\u0000"}',
+        '{"a": 1, "a": 2}',
+        "[9223372036854775807, -9223372036854775808, 18446744073709551616]",
+        "[1180591620717411303424, -9223372036854775809]",  # beyond 64 bits: orjson would give floats
+        '{"card": "6222021234567890123", "n": 1}',  # 19 digits in a string: read by json.loads
+        "[NaN, Infinity, 1e400]",  # orjson refuses these
+        '["\\ud800"]',  # a lone surrogate escape
+        "[0.30000000000000004, 5e-324, 1.7976931348623157e308, 1E2]",
+    ],
+)
+def test_json_reader_returns_exactly_what_the_standard_library_returns(text: str) -> None:
+    for given in (text, text.encode()):  # SQLite hands over text, psycopg bytes
+        expected, got = json.loads(given), json_loads(given)
+        assert repr(got) == repr(expected)  # same values and types: 2**70 stays an int, -0.0 a float
+    assert type(json_loads("[2]")[0]) is int
 
 
 def test_json_round_trips_through_both_backends(db: Database) -> None:

@@ -108,8 +108,9 @@ def read_in_turn(
 ) -> list[list[tuple[Any, ...]]]:
     """Run SELECTs one after the other, each seeing what the ones before it locked (a row lock
     first, then what it guards); the rows of each.  On PostgreSQL in one round trip, a
-    pipeline, with the transaction's BEGIN; under READ COMMITTED each statement takes its
-    snapshot when it starts, so a read after a `FOR UPDATE` sees what the lock holder committed.
+    pipeline (a transaction's BEGIN, if this starts one, psycopg syncs in a round trip of its
+    own); under READ COMMITTED each statement takes its snapshot when it starts, so a read
+    after a `FOR UPDATE` sees what the lock holder committed.
     """
     conn = session.connection()
     driver = conn.connection.dbapi_connection

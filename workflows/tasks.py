@@ -308,8 +308,8 @@ class TaskService:
     def _load_step(
         self, s: Session, actor: Actor, task_id: str
     ) -> tuple[HumanTask, Case, list[tuple[Any, ...]]]:
-        """As `_load_open`, with the case's engine task rows: on PostgreSQL BEGIN, the lock and
-        the rows go out in one round trip (the rows read after the lock is granted)."""
+        """As `_load_open`, with the case's engine task rows: on PostgreSQL the lock and the
+        rows go out in one round trip after BEGIN's (the rows read after the lock is granted)."""
         locked, engine_rows = read_in_turn(
             s, [(_LOCK_ROWS, {"b_task": task_id}), self.runtime.task_rows_read(task_id)]
         )

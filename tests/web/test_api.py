@@ -220,3 +220,22 @@ def test_deploying_a_broken_definition_names_file_and_changes_nothing(
 
 def test_audit_verify_is_for_administrators(as_user: Any, people: People) -> None:
     assert as_user(people.clerk).get("/audit/verify").status_code == 403
+
+
+def test_json_with_nan_or_infinity_is_refused_and_the_task_stays_open(as_user: Any, people: People) -> None:
+    case = open_loop_case(as_user(people.worker), people)
+    task_id = case["open_tasks"][0]["id"]
+    clerk = as_user(people.clerk)
+    for constant in ("NaN", "Infinity", "-Infinity"):
+        r = clerk.post(
+            f"/tasks/{task_id}/complete",
+            data='{"data": {"again": false, "note": ' + constant + "}}",
+            content_type="application/json",
+        )
+        # not standard JSON: PostgreSQL's json refuses it and a writer would quietly store null
+        assert r.status_code == 400 and r.mimetype == PROBLEM, r.get_data(as_text=True)
+        [error] = r.get_json()["errors"]
+        assert error["detail"] == f"Invalid JSON body: {constant} is not a JSON number"
+    r = clerk.post(f"/tasks/{task_id}/complete", data="{}".encode("utf-16"), content_type="application/json")
+    assert r.status_code == 400 and r.mimetype == PROBLEM  # UTF-8 only, as before
+    assert [t["id"] for t in clerk.get("/tasks").get_json()] == [task_id]

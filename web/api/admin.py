@@ -7,9 +7,9 @@ from typing import Any
 
 from flask import Response
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import fields
 
+from web.api.blueprint import Blueprint
 from web.api.schemas import AuditVerifyOut, DefinitionOut, Strict
 from web.auth import api_actor, system
 

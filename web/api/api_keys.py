@@ -11,9 +11,9 @@ from typing import Any
 
 from flask import g, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from web.api.blueprint import Blueprint
 from web.api.schemas import Strict, UtcDateTime
 from web.auth import api_actor, client_ip, system
 from workflows.api_keys import (

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
+from web.api.blueprint import Blueprint
 from web.api.schemas import TokenRequest, TokenResponse
 from web.auth import system
 from workflows.identity import authenticate, issue_access_token

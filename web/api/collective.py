@@ -6,8 +6,8 @@ from dataclasses import asdict
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
+from web.api.blueprint import Blueprint
 from web.api.schemas import CollectiveOut, ProblemOut, RepresentativesIn
 from web.auth import api_actor, system
 

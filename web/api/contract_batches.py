@@ -15,11 +15,11 @@ from typing import Any
 
 from flask import request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 from marshmallow import ValidationError as SchemaError
 
 from web.api.api_keys import employer_caller
+from web.api.blueprint import Blueprint
 from web.api.contracts import SECURITY
 from web.api.schemas import ProblemOut, Strict, UtcDateTime
 from web.auth import system

@@ -14,10 +14,10 @@ from dataclasses import asdict
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from web.api.api_keys import employer_caller
+from web.api.blueprint import Blueprint
 from web.api.contracts import SECURITY, ContractOut, _client, contracts, views
 from web.api.schemas import Strict, UtcDateTime
 from workflows.api_keys import READ, SEND, WRITE

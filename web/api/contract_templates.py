@@ -13,10 +13,10 @@ from typing import Any
 
 from flask import Response
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from web.api.api_keys import EMPLOYER_KEY_SCHEME, employer_caller
+from web.api.blueprint import Blueprint
 from web.api.schemas import Strict, UtcDateTime
 from web.contract_pages import template_service
 from workflows.api_keys import READ, TEMPLATES_WRITE

@@ -12,10 +12,10 @@ from typing import Any
 
 from flask import Response, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from web.api.api_keys import EMPLOYER_KEY_SCHEME, employer_caller
+from web.api.blueprint import Blueprint
 from web.api.schemas import Strict, UtcDateTime
 from web.auth import client_ip, system
 from workflows.api_keys import READ, SEND, WRITE

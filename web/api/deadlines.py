@@ -6,8 +6,8 @@ from dataclasses import asdict
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
+from web.api.blueprint import Blueprint
 from web.api.schemas import DeadlineChangeIn, DeadlineOut
 from web.auth import api_actor, system
 from workflows.errors import FieldProblem, ValidationError

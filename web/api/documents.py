@@ -7,8 +7,8 @@ from typing import Any
 
 from flask import Response
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
+from web.api.blueprint import Blueprint
 from web.api.schemas import IssuedDocumentListArgs, IssuedDocumentOut, IssueDocumentIn, RevokeIn
 from web.auth import api_actor, issuing
 from workflows.ports import SealLevel

@@ -7,8 +7,8 @@ from typing import Any
 
 from flask import Response, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
+from web.api.blueprint import Blueprint
 from web.api.schemas import EvidenceOut, ProblemOut
 from web.auth import api_actor, evidence
 from web.downloads import file_response

@@ -7,9 +7,9 @@ from datetime import timedelta
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from web.api.blueprint import Blueprint
 from web.api.schemas import CompletionOut, Strict
 from web.auth import api_actor
 from web.hearings import hearings

@@ -6,8 +6,8 @@ from typing import Any
 
 from flask import request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
+from web.api.blueprint import Blueprint
 from web.api.schemas import PhoneCodeIn, PhoneCodeOut, ProblemOut, WorkerSignupIn, WorkerSignupOut
 from web.auth import client_ip, registration, system
 from workflows.identity import issue_access_token

@@ -7,8 +7,8 @@ from typing import Any
 
 from flask import request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
+from web.api.blueprint import Blueprint
 from web.api.schemas import PublicRecordOut, VerificationOut
 from web.auth import issuing
 from workflows.errors import DocumentRejectedError, FieldProblem

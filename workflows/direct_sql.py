@@ -65,7 +65,9 @@ class DirectStatement:
         return _rowcount(_run(conn, sql, args))
 
     def all(self, session: Session, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
-        """Run a SELECT; its rows as tuples, column values processed as SQLAlchemy would."""
+        """Run a SELECT; its rows as tuples, column values processed as SQLAlchemy would (and,
+        as a query through the session would, after flushing the session's pending changes)."""
+        _autoflush(session)
         conn, compiled = self._prepare(session, params)
         return _rows(compiled, _run(conn, compiled.sql, _arguments(compiled, params)))
 
@@ -110,8 +112,10 @@ def read_in_turn(
     first, then what it guards); the rows of each.  On PostgreSQL in one round trip, a
     pipeline (a transaction's BEGIN, if this starts one, psycopg syncs in a round trip of its
     own); under READ COMMITTED each statement takes its snapshot when it starts, so a read
-    after a `FOR UPDATE` sees what the lock holder committed.
+    after a `FOR UPDATE` sees what the lock holder committed.  The session's pending changes
+    are flushed first, as a query through the session would.
     """
+    _autoflush(session)
     conn = session.connection()
     driver = conn.connection.dbapi_connection
     pipeline = getattr(driver, "pipeline", None)  # psycopg 3
@@ -134,6 +138,13 @@ def read_in_turn(
 
 
 _T = TypeVar("_T")
+
+
+def _autoflush(session: Session) -> None:
+    """What `Session.execute` does before an ORM query: pending changes go out first, unless
+    the session says not to (`autoflush=False`, a `no_autoflush` block)."""
+    if session.autoflush:
+        session.flush()
 
 
 def persistent(session: Session, cls: type[_T], values: Mapping[str, Any]) -> _T | None:

@@ -297,3 +297,15 @@ def test_a_row_read_directly_becomes_a_session_object_as_if_the_orm_had_loaded_i
         assert loaded in s
     with db.transaction() as s:
         assert s.execute(select(AuditEvent.actor_label).where(AuditEvent.seq == 1)).scalar_one() == "改"
+
+
+def test_reads_see_the_sessions_pending_changes_as_a_session_query_would(db: Database) -> None:
+    with Session(db.engine, autoflush=True) as s, s.begin():  # the units of work here do not autoflush
+        s.add(AuditEvent(**_row(1)))  # pending: not flushed yet
+        assert [r[0] for r in _READ.all(s, {"b_chain": "test"})] == [1]
+        s.add(AuditEvent(**_row(2)))
+        [rows] = read_in_turn(s, [(_READ, {"b_chain": "test"})])
+        assert [r[0] for r in rows] == [1, 2]
+        s.add(AuditEvent(**_row(3)))
+        with s.no_autoflush:  # and not where the session says not to
+            assert [r[0] for r in _READ.all(s, {"b_chain": "test"})] == [1, 2]

@@ -68,8 +68,7 @@ class DirectStatement:
         """Run a SELECT; its rows as tuples, column values processed as SQLAlchemy would (and,
         as a query through the session would, after flushing the session's pending changes)."""
         _autoflush(session)
-        conn, compiled = self._prepare(session, params)
-        return _rows(compiled, _run(conn, compiled.sql, _arguments(compiled, params)))
+        return self._fetch(session, params)
 
     def bound(self, session: Session, params: Mapping[str, Any]) -> tuple[Connection, str, Any]:
         """The session's connection, the SQL and its driver arguments for `params`."""
@@ -94,6 +93,10 @@ class DirectStatement:
                     args[f"{name}__{i}"] = value
         return conn, sql, args
 
+    def _fetch(self, session: Session, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        conn, compiled = self._prepare(session, params)
+        return _rows(compiled, _run(conn, compiled.sql, _arguments(compiled, params)))
+
     # -- compiling --------------------------------------------------------------------------
 
     def _prepare(self, session: Session, params: Mapping[str, Any]) -> tuple[Connection, _Compiled]:
@@ -117,24 +120,13 @@ def read_in_turn(
     """
     _autoflush(session)
     conn = session.connection()
-    driver = conn.connection.dbapi_connection
-    pipeline = getattr(driver, "pipeline", None)  # psycopg 3
-    if pipeline is None:
-        return [statement.all(session, params) for statement, params in reads]
-    sent: list[tuple[_Compiled, Any]] = []
-    sql, args = "", None
-    try:
-        with pipeline():
-            for statement, params in reads:
-                _, compiled = statement._prepare(session, params)
-                sql, args = compiled.sql, _arguments(compiled, params)
-                cursor = driver.cursor()  # type: ignore[union-attr]
-                _announce(conn, cursor, sql, args)
-                cursor.execute(sql, args)
-                sent.append((compiled, cursor))
-    except conn.dialect.loaded_dbapi.Error as exc:  # raised at the pipeline's sync
-        raise _wrapped(conn, sql, args, exc) from exc
-    return [_rows(compiled, cursor) for compiled, cursor in sent]
+    if not _has_pipeline(conn):
+        return [statement._fetch(session, params) for statement, params in reads]
+    compiled = [statement._prepare(session, params)[1] for statement, params in reads]
+    cursors = _pipelined(
+        conn, [(c.sql, _arguments(c, params)) for c, (_, params) in zip(compiled, reads, strict=True)]
+    )
+    return [_rows(c, cursor) for c, cursor in zip(compiled, cursors, strict=True)]
 
 
 _T = TypeVar("_T")
@@ -216,24 +208,12 @@ class WriteBatch:
         if not pending or self._conn is None:
             return
         conn = self._conn
-        driver = conn.connection.dbapi_connection
-        pipeline = getattr(driver, "pipeline", None)  # psycopg 3
-        if pipeline is None or len(pending) == 1:
+        if len(pending) == 1 or not _has_pipeline(conn):
             counts = [_rowcount(_run(conn, w.sql, w.args)) for w in pending]
         elif self.independent:
             counts = _run_as_one(conn, pending)
         else:
-            cursors, current = [], pending[0]
-            try:
-                with pipeline():
-                    for current in pending:
-                        cursor = driver.cursor()  # type: ignore[union-attr]
-                        _announce(conn, cursor, current.sql, current.args)
-                        cursor.execute(current.sql, current.args)
-                        cursors.append(cursor)
-            except conn.dialect.loaded_dbapi.Error as exc:  # raised at the pipeline's sync
-                raise _wrapped(conn, current.sql, current.args, exc) from exc
-            counts = [_rowcount(cursor) for cursor in cursors]
+            counts = [_rowcount(cursor) for cursor in _pipelined(conn, [(w.sql, w.args) for w in pending])]
         for write, count in zip(pending, counts, strict=True):
             if write.otherwise is not None and count != write.rows:
                 raise write.otherwise()
@@ -257,17 +237,11 @@ def _run_as_one(conn: Connection, pending: Sequence[_Write]) -> list[int]:
     args = [pending[i].args[name] for i, name in combined.order]
     # raw: psycopg sends the text as it is; a named-parameter cursor would parse it again on
     # every call (psycopg caches the parsing only for statements of at most 50 parameters)
-    cursor = RawCursor(cast(Any, conn.connection.dbapi_connection))
-    _announce(conn, cursor, combined.sql, args)
-    try:
-        cursor.execute(combined.sql, args)
-    except conn.dialect.loaded_dbapi.Error as exc:
-        raise _wrapped(conn, combined.sql, args, exc) from exc
+    cursor = _run(conn, combined.sql, args, RawCursor(cast(Any, conn.connection.dbapi_connection)))
     row = cursor.fetchone()
     cursor.close()
     assert row is not None  # the final SELECT always returns its one row
-    counts = [int(n) for n in row]
-    return counts
+    return [int(n) for n in row]
 
 
 @lru_cache(maxsize=512)  # one per shape of step (row counts vary); psycopg keeps 100 prepared
@@ -370,15 +344,38 @@ def _multi_values(compiled: _Compiled, n: int) -> str:
     return sql[:start] + groups + sql[end + 1 :]
 
 
-def _run(conn: Connection, sql: str, args: Any) -> Any:
-    """Execute on a new cursor of `conn`'s driver connection; driver errors become SQLAlchemy's."""
-    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+def _run(conn: Connection, sql: str, args: Any, cursor: Any = None) -> Any:
+    """Execute on `cursor` (a new one of `conn`'s driver connection by default); driver errors
+    become SQLAlchemy's."""
+    if cursor is None:
+        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     _announce(conn, cursor, sql, args)
     try:
         cursor.execute(sql, args)
     except conn.dialect.loaded_dbapi.Error as exc:
         raise _wrapped(conn, sql, args, exc) from exc
     return cursor
+
+
+def _has_pipeline(conn: Connection) -> bool:
+    return hasattr(conn.connection.dbapi_connection, "pipeline")  # psycopg 3
+
+
+def _pipelined(conn: Connection, statements: Sequence[tuple[str, Any]]) -> list[Any]:
+    """Execute `statements` in order in one psycopg pipeline (one round trip); their cursors,
+    results fetched.  A driver error surfaces at the pipeline's sync, as SQLAlchemy's."""
+    driver: Any = conn.connection.dbapi_connection
+    cursors, (sql, args) = [], statements[0]
+    try:
+        with driver.pipeline():
+            for sql, args in statements:
+                cursor = driver.cursor()
+                _announce(conn, cursor, sql, args)
+                cursor.execute(sql, args)
+                cursors.append(cursor)
+    except conn.dialect.loaded_dbapi.Error as exc:
+        raise _wrapped(conn, sql, args, exc) from exc
+    return cursors
 
 
 def _wrapped(conn: Connection, sql: str, args: Any, exc: Exception) -> BaseException:

@@ -40,16 +40,13 @@ _HUMAN_TASK = cast(Table, HumanTask.__table__)
 _TIMER = cast(Table, Timer.__table__)
 
 # The statements of every step, built once (building one costs as much CPU as running it).
-_READ_TASKS = DirectStatement(
-    select(
-        _WORKFLOW_TASK.c.task_id, _WORKFLOW_TASK.c.workflow_key, _WORKFLOW_TASK.c.state, _WORKFLOW_TASK.c.doc
-    ).where(_WORKFLOW_TASK.c.case_id == bindparam("b_case"))
+_STORED_TASK = select(
+    _WORKFLOW_TASK.c.task_id, _WORKFLOW_TASK.c.workflow_key, _WORKFLOW_TASK.c.state, _WORKFLOW_TASK.c.doc
 )
+_READ_TASKS = DirectStatement(_STORED_TASK.where(_WORKFLOW_TASK.c.case_id == bindparam("b_case")))
 # the same rows, for the case of an inbox item: read in one round trip with that item's lock
 _READ_TASKS_OF_ITEM_CASE = DirectStatement(
-    select(
-        _WORKFLOW_TASK.c.task_id, _WORKFLOW_TASK.c.workflow_key, _WORKFLOW_TASK.c.state, _WORKFLOW_TASK.c.doc
-    ).where(
+    _STORED_TASK.where(
         _WORKFLOW_TASK.c.case_id
         == select(_HUMAN_TASK.c.case_id).where(_HUMAN_TASK.c.id == bindparam("b_item")).scalar_subquery()
     )

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from workflows.engine import CompiledProcess, Engine, Run, diff_states
+from workflows.engine import CompiledProcess, Engine, Run, TaskState, diff_states
 from workflows.errors import DefinitionError, EngineError, MessageNotExpectedError, UnknownTaskError
 
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "bpmn"
@@ -178,6 +179,188 @@ def test_stored_state_does_not_grow_with_history(engine: Engine, loop: CompiledP
     rows_late, bytes_late = sizes[199]
     assert rows_late <= rows_early + 1
     assert bytes_late <= bytes_early * 1.3
+
+
+# -- predictions are not stored, and loading makes them again ------------------
+
+GATEWAYS_XML = b"""<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+    xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" id="d" targetNamespace="t">
+  <bpmn:process id="gateways" isExecutable="true">
+    <bpmn:startEvent id="s"><bpmn:outgoing>f0</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:sequenceFlow id="f0" sourceRef="s" targetRef="pick" />
+    <bpmn:userTask id="pick">
+      <bpmn:incoming>f0</bpmn:incoming><bpmn:outgoing>f1</bpmn:outgoing>
+    </bpmn:userTask>
+    <bpmn:sequenceFlow id="f1" sourceRef="pick" targetRef="split" />
+    <bpmn:inclusiveGateway id="split" default="fc">
+      <bpmn:incoming>f1</bpmn:incoming>
+      <bpmn:outgoing>fa</bpmn:outgoing><bpmn:outgoing>fb</bpmn:outgoing><bpmn:outgoing>fc</bpmn:outgoing>
+    </bpmn:inclusiveGateway>
+    <bpmn:sequenceFlow id="fa" sourceRef="split" targetRef="task_a">
+      <bpmn:conditionExpression xsi:type="bpmn:tFormalExpression">a</bpmn:conditionExpression>
+    </bpmn:sequenceFlow>
+    <bpmn:sequenceFlow id="fb" sourceRef="split" targetRef="task_b">
+      <bpmn:conditionExpression xsi:type="bpmn:tFormalExpression">b</bpmn:conditionExpression>
+    </bpmn:sequenceFlow>
+    <bpmn:sequenceFlow id="fc" sourceRef="split" targetRef="task_c" />
+    <bpmn:userTask id="task_a">
+      <bpmn:incoming>fa</bpmn:incoming><bpmn:outgoing>fa2</bpmn:outgoing>
+    </bpmn:userTask>
+    <bpmn:userTask id="task_b">
+      <bpmn:incoming>fb</bpmn:incoming><bpmn:outgoing>fb2</bpmn:outgoing>
+    </bpmn:userTask>
+    <bpmn:userTask id="task_c">
+      <bpmn:incoming>fc</bpmn:incoming><bpmn:outgoing>fc2</bpmn:outgoing>
+    </bpmn:userTask>
+    <bpmn:sequenceFlow id="fa2" sourceRef="task_a" targetRef="merge" />
+    <bpmn:sequenceFlow id="fb2" sourceRef="task_b" targetRef="merge" />
+    <bpmn:sequenceFlow id="fc2" sourceRef="task_c" targetRef="merge" />
+    <bpmn:inclusiveGateway id="merge">
+      <bpmn:incoming>fa2</bpmn:incoming><bpmn:incoming>fb2</bpmn:incoming><bpmn:incoming>fc2</bpmn:incoming>
+      <bpmn:outgoing>f2</bpmn:outgoing>
+    </bpmn:inclusiveGateway>
+    <bpmn:sequenceFlow id="f2" sourceRef="merge" targetRef="act" />
+    <bpmn:userTask id="act"><bpmn:incoming>f2</bpmn:incoming><bpmn:outgoing>f7</bpmn:outgoing></bpmn:userTask>
+    <bpmn:sequenceFlow id="f7" sourceRef="act" targetRef="e" />
+    <bpmn:endEvent id="e"><bpmn:incoming>f7</bpmn:incoming></bpmn:endEvent>
+  </bpmn:process>
+</bpmn:definitions>"""
+
+
+def test_snapshot_leaves_out_the_path_the_engine_predicts(engine: Engine, loop: CompiledProcess) -> None:
+    run = engine.start(loop)
+    run.complete_user_task(run.ready_user_tasks()[0].id, {"again": True})
+    stored = run.snapshot().tasks
+    # the root, the completed task before the ready one, the ready one: not the ten FUTURE,
+    # LIKELY and MAYBE tasks ahead of it, which loading predicts again from the ready task
+    assert sorted(row.state for row in stored.values()) == ["COMPLETED", "COMPLETED", "READY"]
+    run = _reload(engine, loop, run)
+    assert len(list(run._all_tasks())) > len(stored)  # predicted again
+    assert {k: row.state for k, row in run.snapshot().tasks.items()} == {
+        k: row.state for k, row in stored.items()
+    }
+
+
+def test_state_stored_with_its_predictions_loads_and_sheds_them(
+    engine: Engine, loop: CompiledProcess, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Cases saved before predictions were left out hold them as rows: such a case loads and
+    runs on, and its next save deletes those rows."""
+    import workflows.engine as engine_module
+
+    run = engine.start(loop)
+    with monkeypatch.context() as m:  # the earlier format: every unfinished task stored
+        finished = TaskState.FINISHED_MASK
+        every_unfinished = lambda tasks: [t for t in tasks.values() if not t.state & finished]  # noqa: E731
+        m.setattr(engine_module, "_stored_live", every_unfinished)
+        old = run.snapshot()
+    assert len(old.tasks) > 10
+    run = engine.load(loop, old)
+    run.complete_user_task(run.ready_user_tasks()[0].id, {"again": True})
+    diff = diff_states(old, run.snapshot())
+    assert len(diff.deletes) >= 9  # the FUTURE, LIKELY and MAYBE rows
+    assert [t.name for t in run.ready_user_tasks()] == ["task_2"]
+
+
+def _observe(run: Run) -> tuple[object, ...]:
+    """What a case shows of its workflow and the engine's unfinished tasks with their states
+    (ids aside: a prediction made again has a new one)."""
+    finished = TaskState.FINISHED_MASK
+    unfinished = [(t.task_spec.name, t.state) for t in run._all_tasks() if not t.state & finished]
+    return (
+        sorted(unfinished),
+        [t.name for t in run.ready_user_tasks()],
+        sorted(t.name for t in run.waiting_timers()),
+        run.active_elements(),
+        run.data,
+        run.completed,
+    )
+
+
+Step = Callable[[Run], object]
+
+
+def _complete(name: str, data: dict[str, object]) -> Step:
+    def act(run: Run) -> None:
+        [task] = [t for t in run.ready_user_tasks() if t.name == name]
+        run.complete_user_task(task.id, data)
+
+    return act
+
+
+def _fire(name: str) -> Step:
+    def act(run: Run) -> None:
+        [timer] = [t for t in run.waiting_timers() if t.name == name]
+        assert run.fire_timer(timer.task_id)
+
+    return act
+
+
+def _message(name: str, payload: dict[str, object] | None = None) -> Step:
+    return lambda run: run.send_message(name, payload)
+
+
+LOOP_PATH: list[Step] = [_complete(f"task_{i % 10 + 1}", {"again": i < 25}) for i in range(30)]
+FEATURES_PATH: list[Step] = [
+    _complete("review", {"decision": "ok"}),
+    _message("defence_received", {"filed_on": "2026-01-05"}),
+    _complete("sub_task", {"decision": "ok"}),
+    lambda run: run.fire_due_timers(),
+]
+ESCALATION_PATH: list[Step] = [
+    _message("defence_received"),
+    _fire("Review overdue"),
+    _complete("escalate", {"decision": "late"}),
+    _complete("sub_task", {"decision": "ok"}),
+]
+INCLUSIVE_PATHS: dict[str, list[Step]] = {
+    "inclusive-two-branches": [
+        _complete("pick", {"a": True, "b": True}),
+        _complete("task_b", {}),
+        _complete("task_a", {}),
+        _complete("act", {}),
+    ],
+    "inclusive-default": [
+        _complete("pick", {"a": False, "b": False}),
+        _complete("task_c", {}),
+        _complete("act", {}),
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    "process, start, path",
+    [
+        ("loop", {}, LOOP_PATH),
+        ("features", None, FEATURES_PATH),
+        ("features", None, ESCALATION_PATH),
+        *(("gateways", {}, path) for path in INCLUSIVE_PATHS.values()),
+    ],
+    ids=["loop", "features", "boundary-timer", *INCLUSIVE_PATHS],
+)
+def test_a_case_reloaded_at_every_step_runs_as_one_kept_in_memory(
+    engine: Engine,
+    loop: CompiledProcess,
+    features: CompiledProcess,
+    process: str,
+    start: dict[str, object] | None,
+    path: list[Step],
+) -> None:
+    """Stored state leaves predictions out; each load predicts them again.  A run that is
+    saved and loaded between all its steps must go exactly where one never stored goes."""
+    compiled = {"loop": loop, "features": features}.get(process) or engine.compile(
+        {"gateways.bpmn": GATEWAYS_XML}, "gateways"
+    )
+    kept = _features_run(engine, features) if start is None else engine.start(compiled, start)
+    stored = _reload(engine, compiled, kept)
+    assert _observe(stored) == _observe(kept)
+    for act in path:
+        act(kept)
+        act(stored)
+        stored = _reload(engine, compiled, stored)
+        assert _observe(stored) == _observe(kept)
+    assert kept.completed
 
 
 # -- restricted scripting ------------------------------------------------------

@@ -108,27 +108,6 @@ class DirectStatement:
         return conn, compiled
 
 
-def read_in_turn(
-    session: Session, reads: Sequence[tuple[DirectStatement, Mapping[str, Any]]]
-) -> list[list[tuple[Any, ...]]]:
-    """Run SELECTs one after the other, each seeing what the ones before it locked (a row lock
-    first, then what it guards); the rows of each.  On PostgreSQL in one round trip, a
-    pipeline (a transaction's BEGIN, if this starts one, psycopg syncs in a round trip of its
-    own); under READ COMMITTED each statement takes its snapshot when it starts, so a read
-    after a `FOR UPDATE` sees what the lock holder committed.  The session's pending changes
-    are flushed first, as a query through the session would.
-    """
-    _autoflush(session)
-    conn = session.connection()
-    if not _has_pipeline(conn):
-        return [statement._fetch(session, params) for statement, params in reads]
-    compiled = [statement._prepare(session, params)[1] for statement, params in reads]
-    cursors = _pipelined(
-        conn, [(c.sql, _arguments(c, params)) for c, (_, params) in zip(compiled, reads, strict=True)]
-    )
-    return [_rows(c, cursor) for c, cursor in zip(compiled, cursors, strict=True)]
-
-
 _T = TypeVar("_T")
 
 

@@ -20,7 +20,18 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, Protocol, cast
 
-from sqlalchemy import Table, bindparam, delete, insert, select, update
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    ScalarSelect,
+    Table,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -44,13 +55,6 @@ _STORED_TASK = select(
     _WORKFLOW_TASK.c.task_id, _WORKFLOW_TASK.c.workflow_key, _WORKFLOW_TASK.c.state, _WORKFLOW_TASK.c.doc
 )
 _READ_TASKS = DirectStatement(_STORED_TASK.where(_WORKFLOW_TASK.c.case_id == bindparam("b_case")))
-# the same rows, for the case of an inbox item: read in one round trip with that item's lock
-_READ_TASKS_OF_ITEM_CASE = DirectStatement(
-    _STORED_TASK.where(
-        _WORKFLOW_TASK.c.case_id
-        == select(_HUMAN_TASK.c.case_id).where(_HUMAN_TASK.c.id == bindparam("b_item")).scalar_subquery()
-    )
-)
 _DELETE_TASKS: dict[int, DirectStatement] = {}  # per number of rows, built on first use
 _INSERT_HUMAN_TASKS = DirectStatement(insert(_HUMAN_TASK))
 _CANCEL_HUMAN_TASKS = (
@@ -177,26 +181,29 @@ class CaseRuntime:
     # -- loading -----------------------------------------------------------
 
     def read_state(
-        self, session: Session, case: Case, rows: Sequence[tuple[Any, ...]] | None = None
+        self, session: Session, case: Case, rows: Sequence[Sequence[Any]] | None = None
     ) -> StoredState:
-        """The case's stored workflow; `rows` when they were read already (`task_rows_read`)."""
+        """The case's stored workflow; `rows` when they were read already (`stored_tasks_json`)."""
         if rows is None:
             rows = _READ_TASKS.all(session, {"b_case": case.id})
         tasks = {task_id: TaskRow(key, state, doc) for task_id, key, state, doc in rows}
         return StoredState(meta=_engine_meta(case.workflow_meta), tasks=tasks)
 
     @staticmethod
-    def task_rows_read(item_id: str) -> tuple[DirectStatement, dict[str, Any]]:
-        """The read of the engine task rows of inbox item `item_id`'s case, for a caller that
-        sends it with other reads (`read_in_turn`) and hands the rows to `load`."""
-        return _READ_TASKS_OF_ITEM_CASE, {"b_item": item_id}
+    def stored_tasks_json(case_id: ColumnElement[Any]) -> ScalarSelect[Any]:
+        """The engine task rows of case `case_id` as one JSON array of [task id, workflow key,
+        state, doc] (null for none; PostgreSQL): a column for the statement that locks the case,
+        so a step reads its rows in that round trip and hands them to `load`."""
+        row = func.json_build_array(*_STORED_TASK.selected_columns)
+        rows = select(func.json_agg(row, type_=JSON)).where(_WORKFLOW_TASK.c.case_id == case_id)
+        return rows.scalar_subquery()
 
     def load(
         self,
         session: Session,
         case: Case,
         definition: LoadedDefinition,
-        rows: Sequence[tuple[Any, ...]] | None = None,
+        rows: Sequence[Sequence[Any]] | None = None,
     ) -> Run:
         return self.engine.load(definition.process, self.read_state(session, case, rows))
 

@@ -18,7 +18,7 @@ from workflows.collective import collective_first
 from workflows.db import Database
 from workflows.deadlines import ESCALATION_HEAD_ROLES, ESCALATION_TASK, escalation_roles
 from workflows.definitions import Definitions
-from workflows.direct_sql import DirectStatement, WriteBatch, persistent, read_in_turn
+from workflows.direct_sql import DirectStatement, WriteBatch, persistent
 from workflows.errors import (
     ConflictError,
     FieldProblem,
@@ -39,17 +39,27 @@ _LOAD = (
     .where(HumanTask.id == bindparam("b_task"))
 )
 _LOAD_LOCKED = _LOAD.with_for_update()
-# the same, locked, as plain rows: a step reads it with the case's engine rows in one round trip
+# the same, locked, as plain rows for a step (see `_load_step`)
 _TASK_TABLE = cast(Table, HumanTask.__table__)
 _CASE_TABLE = cast(Table, Case.__table__)
 _TASK_KEYS = tuple(sa_inspect(HumanTask).get_property_by_column(c).key for c in _TASK_TABLE.c)
 _CASE_KEYS = tuple(sa_inspect(Case).get_property_by_column(c).key for c in _CASE_TABLE.c)
-_LOCK_ROWS = DirectStatement(
+_LOCKED = (
     select(*_TASK_TABLE.c, *_CASE_TABLE.c)
     .join_from(_TASK_TABLE, _CASE_TABLE, _CASE_TABLE.c.id == _TASK_TABLE.c.case_id)
     .where(_TASK_TABLE.c.id == bindparam("b_task"))
     .with_for_update()
 )
+_LOCK_ROWS = DirectStatement(_LOCKED)
+# PostgreSQL: with the case's engine rows and the case version the statement's snapshot saw
+_CASE_AS_SEEN = _CASE_TABLE.alias("case_as_seen")
+_LOCK_ROWS_AND_STATE = DirectStatement(
+    _LOCKED.add_columns(
+        select(_CASE_AS_SEEN.c.version).where(_CASE_AS_SEEN.c.id == _TASK_TABLE.c.case_id).scalar_subquery(),
+        CaseRuntime.stored_tasks_json(_TASK_TABLE.c.case_id),
+    )
+)
+_CASE_VERSION = len(_TASK_KEYS) + _CASE_KEYS.index("version")
 
 
 @dataclass(frozen=True)
@@ -305,19 +315,26 @@ class TaskService:
         self._require_open(s, actor, task, case)
         return task, case
 
-    def _load_step(
-        self, s: Session, actor: Actor, task_id: str
-    ) -> tuple[HumanTask, Case, list[tuple[Any, ...]]]:
-        """As `_load_open`, with the case's engine task rows: on PostgreSQL the lock and the
-        rows go out in one round trip after BEGIN's (the rows read after the lock is granted)."""
-        locked, engine_rows = read_in_turn(
-            s, [(_LOCK_ROWS, {"b_task": task_id}), self.runtime.task_rows_read(task_id)]
-        )
+    def _load_step(self, s: Session, actor: Actor, task_id: str) -> tuple[HumanTask, Case, list[Any] | None]:
+        """As `_load_open`, with the case's engine task rows where they came with the lock
+        (else None: `runtime.load` reads them).
+
+        On PostgreSQL one statement locks the task and case rows and reads the engine rows.
+        Those it reads with the snapshot it took when it started.  Where it had to wait for
+        the lock, the case may have changed since, and the rows with it: every step that
+        writes engine rows writes the case row's version too.  So the rows count only when
+        the version the snapshot saw is the one locked; otherwise `runtime.load` reads them
+        again, after the lock."""
+        postgres = s.get_bind().dialect.name == "postgresql"
+        locked = (_LOCK_ROWS_AND_STATE if postgres else _LOCK_ROWS).all(s, {"b_task": task_id})
         if not locked:
             raise UnknownTaskError(task_id)
-        row, n = locked[0], len(_TASK_KEYS)
+        row, n, m = locked[0], len(_TASK_KEYS), len(_TASK_KEYS) + len(_CASE_KEYS)
+        engine_rows = None
+        if postgres and row[m] == row[_CASE_VERSION]:
+            engine_rows = row[m + 1] or []
         task = persistent(s, HumanTask, dict(zip(_TASK_KEYS, row[:n], strict=True)))
-        case = persistent(s, Case, dict(zip(_CASE_KEYS, row[n:], strict=True)))
+        case = persistent(s, Case, dict(zip(_CASE_KEYS, row[n:m], strict=True)))
         if task is None or case is None:  # the unit of work holds them already: its objects count
             task, case = self._load(s, task_id)  # locked above
         self._require_open(s, actor, task, case)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-import time
 from datetime import UTC, datetime
 from typing import Any, cast
 
@@ -13,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from workflows.db import Database
-from workflows.direct_sql import DirectStatement, WriteBatch, persistent, read_in_turn
+from workflows.direct_sql import DirectStatement, WriteBatch, persistent
 from workflows.errors import ConflictError
 from workflows.models import AuditEvent
 
@@ -226,52 +224,6 @@ def test_independent_writes_check_each_row_count_and_roll_back_together(db: Data
         ]
 
 
-_LOCK_MADE = DirectStatement(
-    select(_EVENTS.c.id, _EVENTS.c.seq)
-    .where(_EVENTS.c.chain == bindparam("b_chain"), _EVENTS.c.seq == 1)
-    .with_for_update()
-)
-
-
-def test_reads_in_turn_see_what_the_holder_of_the_lock_they_waited_for_committed(pg_db: Database) -> None:
-    with pg_db.transaction() as s:
-        _INSERT.insert_rows(s, [_row(1, chain="lock"), _row(1)])
-    holding, read = threading.Event(), threading.Event()
-    seen: list[list[list[tuple[Any, ...]]]] = []
-
-    def writer() -> None:
-        with pg_db.transaction() as s:
-            _LOCK_MADE.all(s, {"b_chain": "lock"})
-            holding.set()
-            time.sleep(0.3)  # the reader is waiting for the lock now
-            _INSERT.insert_rows(s, [_row(2), _row(3)])
-
-    def reader() -> None:
-        holding.wait(5)
-        with pg_db.transaction() as s:
-            seen.append(read_in_turn(s, [(_LOCK_MADE, {"b_chain": "lock"}), (_READ, {"b_chain": "test"})]))
-        read.set()
-
-    threads = [threading.Thread(target=writer), threading.Thread(target=reader)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(10)
-    [[locked, rows]] = seen
-    assert [r[1] for r in locked] == [1]
-    assert [r[0] for r in rows] == [1, 2, 3]  # read after the lock was granted, not before
-
-
-def test_reads_in_turn_return_each_statements_rows_processed(db: Database) -> None:
-    with db.transaction() as s:
-        _INSERT.insert_rows(s, [_row(1, chain="lock"), _row(1), _row(2)])
-    with db.transaction() as s:
-        locked, rows = read_in_turn(s, [(_LOCK_MADE, {"b_chain": "lock"}), (_READ, {"b_chain": "test"})])
-    assert len(locked) == 1
-    assert [(r[0], r[2]) for r in rows] == [(1, {"n": 1, "名称": "仲裁"}), (2, {"n": 2, "名称": "仲裁"})]
-    assert rows[0][1].replace(tzinfo=UTC) == AT
-
-
 def test_a_row_read_directly_becomes_a_session_object_as_if_the_orm_had_loaded_it(db: Database) -> None:
     with db.transaction() as s:
         _INSERT.insert_rows(s, [_row(1), _row(2)])
@@ -303,9 +255,6 @@ def test_reads_see_the_sessions_pending_changes_as_a_session_query_would(db: Dat
     with Session(db.engine, autoflush=True) as s, s.begin():  # the units of work here do not autoflush
         s.add(AuditEvent(**_row(1)))  # pending: not flushed yet
         assert [r[0] for r in _READ.all(s, {"b_chain": "test"})] == [1]
-        s.add(AuditEvent(**_row(2)))
-        [rows] = read_in_turn(s, [(_READ, {"b_chain": "test"})])
-        assert [r[0] for r in rows] == [1, 2]
         s.add(AuditEvent(**_row(3)))
         with s.no_autoflush:  # and not where the session says not to
-            assert [r[0] for r in _READ.all(s, {"b_chain": "test"})] == [1, 2]
+            assert [r[0] for r in _READ.all(s, {"b_chain": "test"})] == [1]

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import shutil
 import threading
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select, update
 
 from tests.support import FIXTURE_BPMN, People, fixture_system, make_people
 from workflows.audit import SYSTEM
@@ -70,6 +72,70 @@ def test_concurrent_openings_get_distinct_consecutive_numbers(pg_db: Database, t
     assert not errors
     serials = sorted(int(n.split("〕")[1].rstrip("号")) for n in numbers)
     assert serials == list(range(1, 31))
+
+
+def _first_words_of_statements(db: Database, action: Callable[[], object]) -> list[str]:
+    """The first word of each statement `action` sends."""
+    seen: list[str] = []
+
+    def listener(conn: object, cursor: object, sql: str, *rest: object) -> None:
+        seen.append(sql.split()[0])
+
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        action()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    return seen
+
+
+def test_a_completion_on_postgresql_reads_with_one_statement_and_writes_with_one(
+    pg_db: Database, tmp_path: Path
+) -> None:
+    system, people = fixture_system(pg_db, tmp_path), make_people(pg_db)
+    open_loop(system, people)
+    [first] = system.tasks.inbox(people.clerk)
+    seen = _first_words_of_statements(
+        pg_db, lambda: system.tasks.complete(people.clerk, first.id, {"again": True})
+    )
+    # the lock with the case's engine rows, then the step's writes as one statement
+    assert seen == ["SELECT", "WITH"]
+
+
+def test_a_step_that_waited_for_the_case_lock_reads_what_its_holder_committed(
+    pg_db: Database, tmp_path: Path
+) -> None:
+    """The statement that takes the lock reads the engine rows from the snapshot it started
+    with; a step that waited for the lock must not act on those rows but on the committed ones."""
+    system, people = fixture_system(pg_db, tmp_path), make_people(pg_db)
+    case_id = open_loop(system, people)
+    [first] = system.tasks.inbox(people.clerk)
+    holding = threading.Event()
+    loaded: list[object] = []
+
+    def holder() -> None:
+        with pg_db.transaction() as s:
+            s.execute(select(Case.id).where(Case.id == case_id).with_for_update())
+            holding.set()
+            time.sleep(0.3)  # the step below is waiting for the lock now
+            row = s.execute(select(WorkflowTask).where(WorkflowTask.task_id == first.id)).scalar_one()
+            row.doc = {**row.doc, "delta": {"updates": {"marker": "committed"}, "deletions": []}}
+            s.execute(update(Case).where(Case.id == case_id).values(version=Case.version + 1))
+
+    def step() -> None:
+        holding.wait(5)
+        with pg_db.transaction() as s:
+            _, case, rows = system.tasks._load_step(s, people.clerk, first.id)
+            loaded.append(system.runtime.load(s, case, system.definitions.get(s, case.definition_id), rows))
+
+    threads = [threading.Thread(target=holder), threading.Thread(target=step)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    [run] = loaded
+    [ready] = run.ready_user_tasks()  # type: ignore[attr-defined]
+    assert ready.data.get("marker") == "committed"
 
 
 def test_completing_twice_is_refused_and_unknown_tasks_are_named(world: tuple[System, People]) -> None:

@@ -721,32 +721,31 @@ def _stored_live(tasks: Mapping[UUID, Any]) -> list[Any]:
     nothing below them but FUTURE, LIKELY and MAYBE tasks holding no data.  Loading predicts
     exactly that again (`_predict_again`): from a definite task, prediction makes every
     child FUTURE, and below them the same hooks give the same states.  Children in any
-    other state (a MAYBE branch of an event, a LIKELY successor of a subprocess) are kept."""
-    bare: dict[UUID, bool] = {}
-
-    def bare_below(task: Any) -> bool:  # the task and all below it: predictions, no data
-        known = bare.get(task.id)
-        if known is None:
-            known = bare[task.id] = bool(
-                task.state & _BARE_PREDICTION
-                and not task.triggered
-                and not task.data
-                and not task.internal_data
-                and all(bare_below(tasks[c]) for c in task._children)
-            )
-        return known
-
+    other state (a MAYBE branch of an event, a LIKELY successor of a subprocess) are kept.
+    No recursion: a long predicted path must not meet Python's recursion limit here."""
+    order = [t for t in tasks.values() if t._parent not in tasks]
+    for task in order:  # breadth first: each task after its parent
+        order.extend(tasks[c] for c in task._children)
+    bare: set[UUID] = set()  # predictions holding no data, with nothing else below them
+    for task in reversed(order):
+        if (
+            task.state & _BARE_PREDICTION
+            and not (task.triggered or task.data or task.internal_data)
+            and all(c in bare for c in task._children)
+        ):
+            bare.add(task.id)
     left_out: set[UUID] = set()
-    for task in tasks.values():
-        if task.state & TaskState.DEFINITE_MASK and task._children:
-            children = [tasks[c] for c in task._children]
-            if all(c.state == TaskState.FUTURE and bare_below(c) for c in children):
-                below = list(task._children)
-                while below:
-                    left_out.add(below[-1])
-                    below.extend(tasks[below.pop()]._children)
+    for task in order:
+        if task._parent in left_out:
+            left_out.add(task.id)
+        elif (
+            task.state & TaskState.DEFINITE_MASK
+            and task._children
+            and all(c in bare and tasks[c].state == TaskState.FUTURE for c in task._children)
+        ):
+            left_out.update(task._children)
     finished = TaskState.FINISHED_MASK
-    return [t for t in tasks.values() if not t.state & finished and t.id not in left_out]
+    return [t for t in order if not t.state & finished and t.id not in left_out]
 
 
 def _predict_again(wf: Any) -> None:

@@ -242,6 +242,32 @@ def test_snapshot_leaves_out_the_path_the_engine_predicts(engine: Engine, loop: 
     }
 
 
+def test_a_long_predicted_path_is_left_out_without_recursion(engine: Engine) -> None:
+    """400 tasks in sequence, which SpiffWorkflow predicts in full: deciding what to leave out
+    must not recurse down the path (a recursive version ran out of stack from about 330)."""
+    steps = 400
+    targets = [f"t{i}" for i in range(1, steps)] + ["e"]
+    tasks = "".join(
+        f'<bpmn:userTask id="t{i}"><bpmn:incoming>f{i}</bpmn:incoming><bpmn:outgoing>f{i + 1}</bpmn:outgoing>'
+        f'</bpmn:userTask><bpmn:sequenceFlow id="f{i + 1}" sourceRef="t{i}" targetRef="{target}" />'
+        for i, target in enumerate(targets)
+    )
+    xml = f"""<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d" targetNamespace="t">
+  <bpmn:process id="long" isExecutable="true">
+    <bpmn:startEvent id="s"><bpmn:outgoing>f0</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:sequenceFlow id="f0" sourceRef="s" targetRef="t0" />{tasks}
+    <bpmn:endEvent id="e"><bpmn:incoming>f{steps}</bpmn:incoming></bpmn:endEvent>
+  </bpmn:process>
+</bpmn:definitions>"""
+    process = engine.compile({"long.bpmn": xml.encode()}, "long")
+    run = engine.start(process)
+    run.complete_user_task(run.ready_user_tasks()[0].id, {})
+    assert sorted(row.state for row in run.snapshot().tasks.values()) == ["COMPLETED", "COMPLETED", "READY"]
+    run = _reload(engine, process, run)
+    assert [t.name for t in run.ready_user_tasks()] == ["t1"]
+
+
 def test_state_stored_with_its_predictions_loads_and_sheds_them(
     engine: Engine, loop: CompiledProcess, monkeypatch: pytest.MonkeyPatch
 ) -> None:

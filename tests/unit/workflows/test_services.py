@@ -17,6 +17,7 @@ from workflows.audit import SYSTEM
 from workflows.cases import OpenCase
 from workflows.db import Database
 from workflows.definitions import read_all
+from workflows.engine import Run
 from workflows.errors import (
     DefinitionError,
     MessageNotExpectedError,
@@ -111,7 +112,7 @@ def test_a_step_that_waited_for_the_case_lock_reads_what_its_holder_committed(
     case_id = open_loop(system, people)
     [first] = system.tasks.inbox(people.clerk)
     holding = threading.Event()
-    loaded: list[object] = []
+    loaded: list[Run] = []
 
     def holder() -> None:
         with pg_db.transaction() as s:
@@ -134,7 +135,7 @@ def test_a_step_that_waited_for_the_case_lock_reads_what_its_holder_committed(
     for t in threads:
         t.join(10)
     [run] = loaded
-    [ready] = run.ready_user_tasks()  # type: ignore[attr-defined]
+    [ready] = run.ready_user_tasks()
     assert ready.data.get("marker") == "committed"
 
 

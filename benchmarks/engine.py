@@ -5,7 +5,8 @@ Run:  .venv/bin/python benchmarks/engine.py [--steps 2000] [--pg postgresql://po
 Prints, side by side in one run:
   * raw SpiffWorkflow, in memory (the ceiling: no persistence at all)
   * task completions/s through the service layer on SQLite and on PostgreSQL
-  * task completions/s through HTTP on PostgreSQL (one server process, keep-alive client)
+  * task completions/s through HTTP on PostgreSQL (the product's server, granian, with one
+    worker process; keep-alive clients)
   * cost of one step at 10 vs 200 tasks of case history (bytes written, time), with every
     step loading the case from the database.
 All runs use the 10-task loop process in tests/fixtures/bpmn/loop_process.
@@ -215,20 +216,29 @@ def growth(url: str, sample: int = 60) -> dict[str, tuple[float, float]]:
 
 
 def _cpu_seconds(pid: int) -> float | None:
-    """User + system CPU time of a process (Linux /proc), None where unavailable."""
+    """User + system CPU time of a process and its descendants (Linux /proc): the server's
+    supervisor and its worker process.  None where unavailable."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        children = [
+            int(child)
+            for task in Path(f"/proc/{pid}/task").iterdir()
+            for child in (task / "children").read_text().split()
+        ]
     except OSError:
         return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return own + sum(_cpu_seconds(child) or 0.0 for child in children)
 
 
 def http_rate(url: str, steps: int, clients: int = 1) -> tuple[float, float | None]:
-    """Completions/s over real HTTP against one server process (PostgreSQL), and the server
-    process's CPU milliseconds per completion (what bounds one process: the GIL).
+    """Completions/s over real HTTP against one worker process (PostgreSQL), and the server's
+    CPU milliseconds per completion (what bounds one process: the GIL).
 
-    `clients` keep-alive connections each drive their own cases concurrently; the one server
-    process runs as many request threads (like a gthread worker).  Total `steps` completions.
+    The server is `laborcase serve`'s: granian, one worker process (plus granian's idle
+    supervisor, whose CPU is counted too) running as many request threads as there are
+    clients.  `clients` keep-alive connections each drive their own cases concurrently.
+    Total `steps` completions.
     """
     with tempfile.TemporaryDirectory() as tmp:
         system, _, org_id, totp_secret = setup_system(url, Path(tmp))
@@ -380,8 +390,8 @@ def main() -> None:
     run("service layer, PostgreSQL (TCP 127.0.0.1)", lambda: service_rate(args.pg, args.steps))
     if not args.skip_http:
         for n, label in (
-            (1, "HTTP API, PostgreSQL, one server process, 1 client"),
-            (args.clients, f"HTTP API, PostgreSQL, one process, {args.clients} clients [target >= 300]"),
+            (1, "HTTP API, PostgreSQL, one worker process, 1 client"),
+            (args.clients, f"HTTP API, PostgreSQL, one worker, {args.clients} clients [target >= 300]"),
         ):
             rate, cpu_ms = http_rate(args.pg, args.steps, n)
             cpu = "n/a" if cpu_ms is None else f"{cpu_ms:.2f} ms"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import atexit
 import logging
+import os
 import signal
 import sys
 import threading
@@ -15,6 +16,10 @@ from workflows.audit import SYSTEM
 from workflows.config import Settings
 from workflows.errors import LaborcaseError
 from workflows.system import System, build_system
+
+# request threads of a worker: they mostly wait on the database, so more than the cores, but
+# no more than granian deems sane for a GIL-bound process (it warns above 2 x cores + 1)
+DEFAULT_THREADS = min(8, 2 * (os.cpu_count() or 1) + 1)
 
 
 def _system(documents: bool = False, start_tsa: bool = True) -> System:
@@ -261,17 +266,25 @@ def worker(poll: float) -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
-@click.option("--threads", default=8, show_default=True, type=int)
+@click.option(
+    "--threads",
+    default=DEFAULT_THREADS,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="request threads per worker process",
+)
+@click.option(
+    "--workers", default=1, show_default=True, type=click.IntRange(min=1), help="HTTP worker processes"
+)
 @click.option(
     "--demo/--no-demo", default=True, show_default=True, help="load demo data into an empty database"
 )
 @click.option("--worker/--no-worker", "with_worker", default=True, show_default=True)
-def serve(host: str, port: int, threads: int, demo: bool, with_worker: bool) -> None:
-    """Migrate, deploy processes, (demo data), then serve the UI and API with a worker thread."""
-    import waitress
-
+def serve(host: str, port: int, threads: int, workers: int, demo: bool, with_worker: bool) -> None:
+    """Migrate, deploy processes, (demo data), then serve the UI and API from worker processes,
+    with the timer worker (and, in the embedded default, our TSA) in this one."""
     from web.adapters import sms_outbox
-    from web.app import create_app
+    from web.server import serve_http
     from workflows.worker import run_worker
 
     system = _system(documents=True)
@@ -296,13 +309,12 @@ def serve(host: str, port: int, threads: int, demo: bool, with_worker: bool) -> 
             daemon=True,
         )
         thread.start()
-    app = create_app(system=system)
     click.echo(f"Laborcase on http://{host}:{port}/  (database {system.settings.database_url})")
     outbox = sms_outbox(system.settings)
     if outbox is not None:
         click.echo(f"SMS codes are NOT sent: development outbox {outbox.path} (laborcase sms-outbox)")
     try:
-        waitress.serve(app, host=host, port=port, threads=threads, ident="laborcase")
+        serve_http(host, port, threads=threads, workers=workers)
     finally:
         stop.set()
 

@@ -7,3 +7,13 @@
   TSA (and CRL/OCSP endpoints) on loopback.
 - `config.open_signing(SigningConfig.from_env(...))` assembles all of it for the app.
 """
+
+import warnings
+
+from cryptography.utils import CryptographyDeprecationWarning
+
+# pyHanko imports cryptography's DSA key types when it loads, and cryptography deprecates DSA.
+# We never seal, sign or verify with DSA; unfiltered, the warning greets every process start.
+warnings.filterwarnings(
+    "ignore", message="DSA is deprecated", category=CryptographyDeprecationWarning, module=r"pyhanko\."
+)

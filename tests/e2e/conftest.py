@@ -13,7 +13,6 @@ hearing room are created the way the demo data creates them (`workflows.identity
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -29,6 +28,7 @@ import pytest
 from integrations.sms.outbox import OutboxSmsSender
 from tests.browser_support import chromium
 from tests.conftest import BACKENDS, empty_tables
+from tests.storage_support import free_ports
 from tests.support import SECRET
 from workflows.audit import SYSTEM
 from workflows.config import Settings
@@ -51,16 +51,11 @@ STAFF = {
 }
 AGENT = ("hr_agent", "周经办")
 START_TIMEOUT = 90.0
+START_ATTEMPTS = 3
 #: the backends of tests/conftest.py to run the journey on (each one is a full run)
 E2E_BACKENDS = [
     b for b in os.environ.get("LABORCASE_E2E_BACKENDS", "sqlite").split(",") if b in BACKENDS
 ] or BACKENDS[:1]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
@@ -144,20 +139,41 @@ def db(request: pytest.FixtureRequest, _databases: dict[str, Database]) -> Itera
 @pytest.fixture
 def live_app(db: Database, tmp_path: Path) -> Iterator[LiveApp]:
     """`laborcase serve --no-demo` on the test database, stopped (by its pid) after the test."""
-    port = free_port()
+    started = _start_serve(db, tmp_path / "instance", tmp_path / "server.log")
+    commission_id, employer_id, totp = _accounts(db, tmp_path)  # while the server starts
+    for attempt in range(1, START_ATTEMPTS + 1):
+        url, instance, log, proc = started
+        try:
+            _wait_until_up(url, proc, log)
+            break
+        except AssertionError:
+            _stop(proc)
+            # a port found free was taken before the server bound it: start afresh on two others
+            # (a new instance: the dev PKI's certificates name the port of its CRL and OCSP)
+            if attempt == START_ATTEMPTS or "Address already in use" not in log.read_text():
+                raise
+            started = _start_serve(
+                db, tmp_path / f"instance-{attempt + 1}", tmp_path / f"server-{attempt + 1}.log"
+            )
+    try:
+        yield LiveApp(url, instance, log, commission_id, employer_id, totp)
+    finally:
+        _stop(proc)
+
+
+def _start_serve(db: Database, instance: Path, log: Path) -> tuple[str, Path, Path, subprocess.Popen[bytes]]:
+    port, pki_port = free_ports(2)
     url = f"http://127.0.0.1:{port}"
-    instance = tmp_path / "instance"
     env = {k: v for k, v in os.environ.items() if not k.startswith("LABORCASE_")}
     env.update(
         LABORCASE_INSTANCE=str(instance),
         LABORCASE_DATABASE_URL=db.url,
         LABORCASE_SECRET_KEY=SECRET,
         LABORCASE_PUBLIC_URL=url,  # printed on the documents: their QR codes lead here
-        LABORCASE_PKI_PORT=str(free_port()),  # our TSA, CRL and OCSP
+        LABORCASE_PKI_PORT=str(pki_port),  # our TSA, CRL and OCSP
         LABORCASE_SEAL_ORGANISATION=COMMISSION,
         PYTHONUNBUFFERED="1",
     )
-    log = tmp_path / "server.log"
     with open(log, "wb") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "web.cli", "serve", "--no-demo", "--port", str(port), "--threads", "8"],
@@ -166,17 +182,16 @@ def live_app(db: Database, tmp_path: Path) -> Iterator[LiveApp]:
             stdout=out,
             stderr=subprocess.STDOUT,
         )
+    return url, instance, log, proc
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    proc.terminate()
     try:
-        commission_id, employer_id, totp = _accounts(db, tmp_path)  # while the server starts
-        _wait_until_up(url, proc, log)
-        yield LiveApp(url, instance, log, commission_id, employer_id, totp)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=15)
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=15)
 
 
 @pytest.fixture

@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from tests.storage_support import free_port, free_ports
 from tests.support import SECRET
-from tests.web.conftest import free_port
 from web.cli import main
 from web.server import serve_http
 
@@ -72,12 +72,12 @@ def _wait(condition: Callable[[], object], what: str, served: Served) -> None:
 def served(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Served]:
     """`laborcase serve` on its embedded default (SQLite in a fresh instance folder), no demo."""
     workers = getattr(request, "param", 1)
-    port = free_port()
+    port, pki_port = free_ports(2)
     env = {k: v for k, v in os.environ.items() if not k.startswith("LABORCASE_")}
     env.update(
         LABORCASE_INSTANCE=str(tmp_path / "instance"),
         LABORCASE_SECRET_KEY=SECRET,
-        LABORCASE_PKI_PORT=str(free_port()),
+        LABORCASE_PKI_PORT=str(pki_port),
         PYTHONUNBUFFERED="1",
     )
     log = tmp_path / "serve.log"
